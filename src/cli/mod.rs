@@ -1,0 +1,117 @@
+//! The command line (clap). Each command lives in its own file; this one holds the grammar.
+
+mod build;
+mod check;
+mod graph;
+mod report;
+mod schema;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(name = "stackc", version, about = "Compile one stack.toml into Compose, Dockerfiles, Kubernetes and ECS", max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Validate the spec (and, without --env, every environment) and report every problem
+    Check {
+        #[command(flatten)]
+        spec: SpecArgs,
+        #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
+        format: DiagnosticFormat,
+    },
+    /// Generate artifacts into a directory, or with --check compare the directory with them
+    Build {
+        #[command(flatten)]
+        spec: SpecArgs,
+        #[arg(long, value_enum, default_value_t = TargetArg::All)]
+        target: TargetArg,
+        /// Output directory
+        #[arg(short = 'o', long = "out", value_name = "DIR", default_value = "dist")]
+        out: PathBuf,
+        /// Write nothing; exit 1 with a diff when DIR differs from what would be generated
+        #[arg(long)]
+        check: bool,
+    },
+    /// Print the dependency graph
+    Graph {
+        #[command(flatten)]
+        spec: SpecArgs,
+        #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+        format: GraphFormat,
+    },
+    /// Print the JSON Schema of stack.toml
+    Schema {
+        /// Compare FILE with the schema instead of printing it; exit 1 when it is stale
+        #[arg(long, value_name = "FILE")]
+        check: Option<PathBuf>,
+    },
+    /// Print a shell completion script
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+struct SpecArgs {
+    /// The spec file
+    #[arg(default_value = "stack.toml", value_name = "SPEC")]
+    spec: PathBuf,
+    /// Apply the overlay [environments.ENV]
+    #[arg(long, value_name = "ENV")]
+    env: Option<String>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum DiagnosticFormat {
+    Human,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum GraphFormat {
+    Dot,
+    Mermaid,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum TargetArg {
+    Compose,
+    Dockerfile,
+    Kubernetes,
+    Ecs,
+    All,
+}
+
+/// Exit codes of the CLI contract.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const FAILED: u8 = 1;
+    pub const USAGE: u8 = 2;
+}
+
+/// Runs the command line; the binary's `main` is just this.
+#[must_use]
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Check { spec, format } => check::run(&spec, format),
+        Command::Build { spec, target, out, check } => build::run(&spec, target, &out, check),
+        Command::Graph { spec, format } => graph::run(&spec, format),
+        Command::Schema { check } => schema::run(check.as_deref()),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "stackc", &mut std::io::stdout());
+            exit::OK
+        }
+    };
+    ExitCode::from(code)
+}

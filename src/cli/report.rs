@@ -1,0 +1,55 @@
+//! Shared by the commands: loading the spec and printing diagnostics.
+
+use std::io::IsTerminal;
+
+use super::{exit, DiagnosticFormat, SpecArgs};
+use crate::compile::{Compiled, Outcome, UnknownEnvironment};
+use crate::diagnostics::{render_human, render_json, Code, Diagnostic};
+use crate::source::SourceFile;
+
+/// Reads the spec, or reports why it cannot be read.
+pub fn read(args: &SpecArgs, format: DiagnosticFormat) -> Result<SourceFile, u8> {
+    SourceFile::read(&args.spec).map_err(|e| {
+        let source = SourceFile::new(&args.spec, "");
+        let d = Diagnostic::error(Code::Io, format!("cannot read {}: {e}", args.spec.display()));
+        print(&source, &[d], format);
+        exit::FAILED
+    })
+}
+
+pub fn print(source: &SourceFile, diagnostics: &[Diagnostic], format: DiagnosticFormat) {
+    match format {
+        DiagnosticFormat::Json => print!("{}", render_json(source, diagnostics)),
+        DiagnosticFormat::Human => {
+            if diagnostics.is_empty() {
+                return;
+            }
+            let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            eprint!("{}", render_human(source, diagnostics, color));
+            let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+            let warnings = diagnostics.len() - errors;
+            if errors > 0 {
+                let also = if warnings > 0 { format!(" and {}", plural(warnings, "warning")) } else { String::new() };
+                eprintln!("error: {}{also} in {}", plural(errors, "error"), source.display_name());
+            }
+        }
+    }
+}
+
+pub fn plural(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+pub fn usage(error: &UnknownEnvironment) -> u8 {
+    eprintln!("error: {error}");
+    exit::USAGE
+}
+
+/// Prints the outcome's diagnostics and hands back the compiled spec when it has no errors.
+pub fn finish(source: &SourceFile, outcome: Outcome, format: DiagnosticFormat) -> Result<Compiled, u8> {
+    print(source, &outcome.diagnostics, format);
+    match outcome.compiled {
+        Some(c) if !outcome.diagnostics.iter().any(Diagnostic::is_error) => Ok(c),
+        _ => Err(exit::FAILED),
+    }
+}

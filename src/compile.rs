@@ -1,0 +1,94 @@
+//! The pipeline from a spec file to a model and its graph, shared by every command.
+
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::graph::StackGraph;
+use crate::model::{self, Model};
+use crate::source::SourceFile;
+use crate::spec::Document;
+
+/// A spec that passed every check.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    pub model: Model,
+    pub graph: StackGraph,
+}
+
+/// What compiling found: the result (when there were no errors) and every diagnostic, sorted.
+#[derive(Debug)]
+pub struct Outcome {
+    pub compiled: Option<Compiled>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// `--env` named an environment the spec does not define: a usage error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownEnvironment(pub String);
+
+impl std::fmt::Display for UnknownEnvironment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Compiles the spec with one environment applied (or none).
+///
+/// # Errors
+/// When `env` names no environment of the spec.
+pub fn compile(source: &SourceFile, env: Option<&str>) -> Result<Outcome, UnknownEnvironment> {
+    let mut diags = Diagnostics::default();
+    let Some(document) = Document::parse(source, &mut diags) else {
+        return Ok(Outcome { compiled: None, diagnostics: diags.into_sorted() });
+    };
+    let compiled = compile_variant(source, &document, env, &mut diags)?;
+    Ok(Outcome { compiled, diagnostics: diags.into_sorted() })
+}
+
+/// Checks the base spec and, unless `env` picks one, every environment: a broken overlay shows in CI
+/// even when nobody builds that environment today.
+///
+/// # Errors
+/// When `env` names no environment of the spec.
+pub fn check(source: &SourceFile, env: Option<&str>) -> Result<Outcome, UnknownEnvironment> {
+    let mut diags = Diagnostics::default();
+    let Some(document) = Document::parse(source, &mut diags) else {
+        return Ok(Outcome { compiled: None, diagnostics: diags.into_sorted() });
+    };
+    let compiled = compile_variant(source, &document, env, &mut diags)?;
+    if env.is_none() {
+        let names: Vec<String> = document.environment_names().map(str::to_owned).collect();
+        for name in names {
+            let mut env_diags = Diagnostics::default();
+            compile_variant(source, &document, Some(&name), &mut env_diags)?;
+            env_diags.set_env(&name);
+            diags.extend(env_diags);
+        }
+    }
+    Ok(Outcome { compiled, diagnostics: dedupe_across_envs(diags) })
+}
+
+/// A problem of the base shows again under every environment: keep the base's copy only.
+fn dedupe_across_envs(diags: Diagnostics) -> Vec<Diagnostic> {
+    let all = diags.into_sorted();
+    let base: Vec<(crate::diagnostics::Code, Option<std::ops::Range<usize>>, String)> =
+        all.iter().filter(|d| d.env.is_none()).map(|d| (d.code, d.span(), d.message.clone())).collect();
+    all.into_iter()
+        .filter(|d| d.env.is_none() || !base.contains(&(d.code, d.span(), d.message.clone())))
+        .collect()
+}
+
+fn compile_variant(
+    source: &SourceFile,
+    document: &Document<'_>,
+    env: Option<&str>,
+    diags: &mut Diagnostics,
+) -> Result<Option<Compiled>, UnknownEnvironment> {
+    let parsed = document.specialise(env, diags).map_err(UnknownEnvironment)?;
+    let Some(model) = model::resolve(&parsed, source.text(), env, diags) else { return Ok(None) };
+    match StackGraph::build(&model) {
+        Ok(graph) => Ok(Some(Compiled { model, graph })),
+        Err(cycles) => {
+            diags.extend(cycles);
+            Ok(None)
+        }
+    }
+}

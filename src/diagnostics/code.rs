@@ -1,0 +1,98 @@
+/// One code per kind of problem. The kebab-case names are stable: tools and tests match on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Code {
+    Io,
+    TomlSyntax,
+    InvalidValue,
+    UnknownField,
+    MissingField,
+    InvalidName,
+    DuplicateName,
+    UnknownReference,
+    ImageXorBuild,
+    InvalidBuild,
+    InvalidPort,
+    DuplicatePort,
+    InvalidDuration,
+    InvalidSize,
+    InvalidCpu,
+    InvalidReplicas,
+    InvalidUser,
+    InvalidImage,
+    InvalidEnvName,
+    InvalidSecretName,
+    InvalidHealth,
+    InvalidMount,
+    MountNotVolume,
+    InvalidRoute,
+    DuplicateRoute,
+    RouteTarget,
+    InvalidGateway,
+    DependencyCycle,
+    SelfDependency,
+    ImpossibleCondition,
+    InvalidPlaceholder,
+    UnknownOutput,
+    ExternalOutputMissing,
+    InvalidResource,
+    UnknownEnvironment,
+    UnknownOverlayTarget,
+    JobField,
+    InvalidTarget,
+    UnusedVolume,
+    GatewayWithoutRoutes,
+}
+
+impl Code {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Io => "stackc::io",
+            Self::TomlSyntax => "stackc::toml-syntax",
+            Self::InvalidValue => "stackc::invalid-value",
+            Self::UnknownField => "stackc::unknown-field",
+            Self::MissingField => "stackc::missing-field",
+            Self::InvalidName => "stackc::invalid-name",
+            Self::DuplicateName => "stackc::duplicate-name",
+            Self::UnknownReference => "stackc::unknown-reference",
+            Self::ImageXorBuild => "stackc::image-xor-build",
+            Self::InvalidBuild => "stackc::invalid-build",
+            Self::InvalidPort => "stackc::invalid-port",
+            Self::DuplicatePort => "stackc::duplicate-port",
+            Self::InvalidDuration => "stackc::invalid-duration",
+            Self::InvalidSize => "stackc::invalid-size",
+            Self::InvalidCpu => "stackc::invalid-cpu",
+            Self::InvalidReplicas => "stackc::invalid-replicas",
+            Self::InvalidUser => "stackc::invalid-user",
+            Self::InvalidImage => "stackc::invalid-image",
+            Self::InvalidEnvName => "stackc::invalid-env-name",
+            Self::InvalidSecretName => "stackc::invalid-secret-name",
+            Self::InvalidHealth => "stackc::invalid-health",
+            Self::InvalidMount => "stackc::invalid-mount",
+            Self::MountNotVolume => "stackc::mount-not-volume",
+            Self::InvalidRoute => "stackc::invalid-route",
+            Self::DuplicateRoute => "stackc::duplicate-route",
+            Self::RouteTarget => "stackc::route-target",
+            Self::InvalidGateway => "stackc::invalid-gateway",
+            Self::DependencyCycle => "stackc::dependency-cycle",
+            Self::SelfDependency => "stackc::self-dependency",
+            Self::ImpossibleCondition => "stackc::impossible-condition",
+            Self::InvalidPlaceholder => "stackc::invalid-placeholder",
+            Self::UnknownOutput => "stackc::unknown-output",
+            Self::ExternalOutputMissing => "stackc::external-output-missing",
+            Self::InvalidResource => "stackc::invalid-resource",
+            Self::UnknownEnvironment => "stackc::unknown-environment",
+            Self::UnknownOverlayTarget => "stackc::unknown-overlay-target",
+            Self::JobField => "stackc::job-field",
+            Self::InvalidTarget => "stackc::invalid-target",
+            Self::UnusedVolume => "stackc::unused-volume",
+            Self::GatewayWithoutRoutes => "stackc::gateway-without-routes",
+        }
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

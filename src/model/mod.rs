@@ -1,0 +1,282 @@
+//! The resolved model: names checked, values parsed, defaults applied, references resolved.
+//! Targets render from this and nothing else.
+
+mod kinds;
+mod placeholder;
+mod resolve;
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+pub use kinds::{Condition, ResourceKind, Runtime};
+pub use placeholder::{split as split_placeholders, Piece};
+pub use resolve::resolve;
+
+use crate::units::{ByteSize, Duration, EnvVarName, MilliCpu, Name, Port, SecretName};
+
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub name: Name,
+    pub description: Option<String>,
+    /// The environment overlay applied, if any.
+    pub env: Option<String>,
+    pub services: BTreeMap<Name, Workload>,
+    pub jobs: BTreeMap<Name, Workload>,
+    pub resources: BTreeMap<Name, Resource>,
+    /// Longest prefix first.
+    pub routes: Vec<Route>,
+    /// Present whenever there are routes.
+    pub gateway: Option<Gateway>,
+    pub targets: Targets,
+}
+
+impl Model {
+    /// Services and jobs, services first, each in name order.
+    pub fn workloads(&self) -> impl Iterator<Item = &Workload> {
+        self.services.values().chain(self.jobs.values())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WorkloadKind {
+    Service,
+    Job,
+}
+
+#[derive(Debug, Clone)]
+pub struct Workload {
+    pub name: Name,
+    pub kind: WorkloadKind,
+    pub source: ImageSource,
+    pub command: Option<Vec<String>>,
+    /// The main port.
+    pub port: Option<Port>,
+    /// Additional named ports.
+    pub ports: Vec<NamedPort>,
+    /// Always 1 for jobs.
+    pub replicas: u32,
+    pub env: BTreeMap<EnvVarName, EnvValue>,
+    pub secrets: Vec<SecretName>,
+    pub cpu: Option<MilliCpu>,
+    pub memory: Option<ByteSize>,
+    /// In name order; declared conditions win over those implied by references.
+    pub depends_on: Vec<Dependency>,
+    /// Mount path -> volume resource.
+    pub volumes: BTreeMap<String, Name>,
+    pub health: Option<Health>,
+    pub user: Option<u32>,
+}
+
+#[derive(Debug, Clone)]
+pub enum ImageSource {
+    Image(String),
+    Build(Build),
+}
+
+#[derive(Debug, Clone)]
+pub struct Build {
+    /// Relative to the spec file, as written (default ".").
+    pub context: String,
+    pub runtime: Runtime,
+    pub version: Option<String>,
+    pub command: Option<String>,
+    pub output: Option<String>,
+    pub entry: Option<String>,
+    pub dockerfile: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedPort {
+    pub name: String,
+    pub port: Port,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DependencyOrigin {
+    /// Listed in `depends_on`.
+    Declared,
+    /// Implied by a placeholder in `env`.
+    Reference,
+}
+
+#[derive(Debug, Clone)]
+pub struct Dependency {
+    pub target: Name,
+    pub condition: Condition,
+    pub origin: DependencyOrigin,
+    /// Where the dependency is written, for diagnostics about it.
+    pub span: Range<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Health {
+    pub probe: Probe,
+    pub interval: Duration,
+    pub timeout: Duration,
+    pub retries: u32,
+    pub start_period: Duration,
+}
+
+impl Health {
+    pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(10);
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+    pub const DEFAULT_RETRIES: u32 = 3;
+}
+
+#[derive(Debug, Clone)]
+pub enum Probe {
+    Http { path: String, port: Port },
+    Tcp { port: Port },
+    Exec { command: Vec<String> },
+}
+
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub name: Name,
+    pub kind: ResourceKind,
+    /// The type's default when the spec names none; empty for volumes.
+    pub version: String,
+    /// A compatible image replacing the type's default.
+    pub image: Option<String>,
+    pub storage: Option<ByteSize>,
+    pub username: Option<String>,
+    pub database: Option<String>,
+    pub cpu: Option<MilliCpu>,
+    pub memory: Option<ByteSize>,
+    /// Set when the stack does not run the resource.
+    pub external: Option<External>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct External {
+    pub outputs: BTreeMap<String, OutputValue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutputValue {
+    Literal(String),
+    Secret(SecretName),
+}
+
+/// An env value: text with references resolved per target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvValue {
+    pub parts: Vec<EnvPart>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvPart {
+    Text(String),
+    Ref(Reference),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reference {
+    ResourceOutput { resource: Name, output: String },
+    Service { service: Name, field: ServiceField },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ServiceField {
+    Url,
+    Host,
+    Port,
+}
+
+impl ServiceField {
+    pub const ALL: [(&'static str, Self); 3] = [("url", Self::Url), ("host", Self::Host), ("port", Self::Port)];
+}
+
+impl EnvValue {
+    /// Literal text only, no references.
+    #[must_use]
+    pub fn as_literal(&self) -> Option<String> {
+        self.parts
+            .iter()
+            .map(|p| match p {
+                EnvPart::Text(t) => Some(t.as_str()),
+                EnvPart::Ref(_) => None,
+            })
+            .collect()
+    }
+
+    /// Whether the value embeds a secret (a password or anything holding one).
+    #[must_use]
+    pub fn is_secret(&self, model: &Model) -> bool {
+        self.parts.iter().any(|p| match p {
+            EnvPart::Ref(Reference::ResourceOutput { resource, output }) => {
+                model.resources.get(resource).is_some_and(|r| r.output_is_secret(output))
+            }
+            _ => false,
+        })
+    }
+}
+
+impl Resource {
+    #[must_use]
+    pub fn output_is_secret(&self, output: &str) -> bool {
+        match &self.external {
+            Some(ext) => matches!(ext.outputs.get(output), Some(OutputValue::Secret(_))),
+            None => self.kind.is_secret_output(output),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// Normalised: starts with `/`, no trailing `/` except the root.
+    pub prefix: String,
+    pub service: Name,
+    pub strip_prefix: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Gateway {
+    pub port: Port,
+    pub host: Option<String>,
+    pub cors: Option<Cors>,
+}
+
+impl Gateway {
+    pub const DEFAULT_PORT: u16 = 80;
+}
+
+#[derive(Debug, Clone)]
+pub struct Cors {
+    pub origins: Vec<String>,
+    pub methods: Vec<String>,
+    pub headers: Vec<String>,
+    pub credentials: bool,
+    pub max_age: Option<Duration>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Targets {
+    pub compose: ComposeSettings,
+    pub kubernetes: KubernetesSettings,
+    pub ecs: Option<EcsSettings>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ComposeSettings {
+    pub project: Name,
+}
+
+#[derive(Debug, Clone)]
+pub struct KubernetesSettings {
+    pub namespace: Name,
+    pub ingress_class: Option<String>,
+    pub storage_class: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EcsSettings {
+    pub region: Option<String>,
+    pub cluster: String,
+    pub subnets: Vec<String>,
+    pub execution_role: Option<String>,
+    pub task_role: Option<String>,
+    pub registry: Option<String>,
+}

@@ -1,0 +1,190 @@
+//! Routes and the gateway that serves them.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use super::{checks, Entity, Resolver};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::model::{Cors, Gateway, Route};
+use crate::spec::{CorsSpec, RouteSpec, Sp};
+use crate::units::{Duration, Port};
+
+impl Resolver<'_> {
+    pub(super) fn routes_and_gateway(&mut self) -> (Vec<Route>, Option<Gateway>) {
+        let mut routes = Vec::new();
+        let mut seen: BTreeMap<String, Range<usize>> = BTreeMap::new();
+        let entries = self.spec.routes.as_ref().map(|r| r.get().as_slice()).unwrap_or_default();
+        for (prefix, target) in entries {
+            let Some(normal) = self.route_prefix(prefix) else { continue };
+            if let Some(first) = seen.get(&normal) {
+                self.push(
+                    Diagnostic::error(Code::DuplicateRoute, format!("route `{}` duplicates route `{normal}`", prefix.get()))
+                        .at(prefix.span(), "duplicate route")
+                        .at(first.clone(), "first defined here")
+                        .help("a trailing `/` does not make a different route; keep one of them"),
+                );
+                continue;
+            }
+            seen.insert(normal.clone(), prefix.span());
+            let (service, strip_prefix) = match target.get() {
+                RouteSpec::Short(name) => (Sp::new(target.span(), name.clone()), false),
+                RouteSpec::Table { service, strip_prefix } => (service.clone(), strip_prefix.as_ref().is_some_and(|s| *s.get())),
+            };
+            if self.route_target(&normal, &service) {
+                routes.push(Route { prefix: normal, service: service.get().parse().expect("checked by route_target"), strip_prefix });
+            }
+        }
+        // Longest prefix first: the order every target's matcher wants.
+        routes.sort_by(|a, b| b.prefix.len().cmp(&a.prefix.len()).then_with(|| a.prefix.cmp(&b.prefix)));
+        let gateway = self.gateway(!entries.is_empty());
+        (routes, gateway)
+    }
+
+    fn route_prefix(&mut self, prefix: &Sp<String>) -> Option<String> {
+        let p = prefix.get();
+        let problem = if !p.starts_with('/') {
+            Some(format!("route `{p}` must start with `/`"))
+        } else if p.contains("//") {
+            Some(format!("route `{p}` has an empty path segment"))
+        } else if let Some(c) = p.chars().find(|c| c.is_whitespace() || matches!(c, '?' | '#' | '*' | '{' | '}' | '\\' | '"')) {
+            Some(format!("route `{p}` contains {c:?}; routes are plain path prefixes"))
+        } else {
+            None
+        };
+        if let Some(message) = problem {
+            let help = if p.starts_with('/') { "write a path prefix such as \"/api\"".to_owned() } else { format!("did you mean `/{p}`?") };
+            self.push(Diagnostic::error(Code::InvalidRoute, message).at(prefix.span(), "invalid route").help(help));
+            return None;
+        }
+        Some(if p.len() > 1 { p.trim_end_matches('/').to_owned() } else { p.clone() })
+    }
+
+    /// A route must reach a service with a port.
+    fn route_target(&mut self, prefix: &str, service: &Sp<String>) -> bool {
+        let name = service.get();
+        match self.index.get(name.as_str()).copied() {
+            Some(Entity::Service(s)) if s.port.is_some() => true,
+            Some(Entity::Service(_)) => {
+                self.push(
+                    Diagnostic::error(Code::RouteTarget, format!("route `{prefix}` goes to service `{name}`, which has no `port`"))
+                        .at(service.span(), "no port to route to")
+                        .help(format!("add `port = …` to service `{name}`")),
+                );
+                false
+            }
+            Some(other) => {
+                self.push(
+                    Diagnostic::error(Code::RouteTarget, format!("route `{prefix}` goes to {} `{name}`; routes go to services", other.describe()))
+                        .at(service.span(), "not a service"),
+                );
+                false
+            }
+            None => {
+                let names: Vec<&str> = self.spec.services.keys().map(|k| k.get().as_str()).collect();
+                self.unknown("service", name, service.span(), &names);
+                false
+            }
+        }
+    }
+
+    fn gateway(&mut self, has_routes: bool) -> Option<Gateway> {
+        let spec = self.spec.gateway.as_ref();
+        if let (Some(g), false) = (spec, has_routes) {
+            self.push(
+                Diagnostic::warning(Code::GatewayWithoutRoutes, "[gateway] is set but there are no [routes]")
+                    .at(g.span(), "nothing to serve")
+                    .help("add `[routes]` such as `\"/\" = \"web\"`, or remove [gateway]"),
+            );
+            return None;
+        }
+        if !has_routes {
+            return None;
+        }
+        let port = match spec.and_then(|g| g.port.as_ref()) {
+            Some(p) => self.port(p)?,
+            None => Port::try_from(i64::from(Gateway::DEFAULT_PORT)).expect("valid default"),
+        };
+        let host = match spec.and_then(|g| g.host.as_ref()) {
+            Some(h) => match checks::host_name(h.get()) {
+                Ok(()) => Some(h.get().clone()),
+                Err(why) => {
+                    self.error(Code::InvalidGateway, why, h.span(), "invalid host");
+                    return None;
+                }
+            },
+            None => None,
+        };
+        let cors = match spec.and_then(|g| g.cors.as_ref()) {
+            Some(c) => Some(self.cors(c)?),
+            None => None,
+        };
+        Some(Gateway { port, host, cors })
+    }
+
+    fn cors(&mut self, spec: &Sp<CorsSpec>) -> Option<Cors> {
+        let mut ok = true;
+        if spec.origins.is_empty() {
+            ok = false;
+            self.push(
+                Diagnostic::error(Code::InvalidGateway, "CORS needs at least one origin")
+                    .at(spec.span(), "no `origins`")
+                    .help("add `origins = [\"https://app.example.com\"]`"),
+            );
+        }
+        for origin in &spec.origins {
+            if let Err(why) = checks::cors_origin(origin.get()) {
+                ok = false;
+                self.error(Code::InvalidGateway, why, origin.span(), "invalid origin");
+            }
+        }
+        if spec.credentials && spec.origins.iter().any(|o| o.get() == "*") {
+            ok = false;
+            self.push(
+                Diagnostic::error(Code::InvalidGateway, "CORS with credentials cannot allow every origin (`*`)")
+                    .at(spec.span(), "credentials with `*`")
+                    .help("browsers reject this combination; list the origins"),
+            );
+        }
+        let mut methods = Vec::new();
+        for method in &spec.methods {
+            let upper = method.get().to_ascii_uppercase();
+            if checks::HTTP_METHODS.contains(&upper.as_str()) {
+                if !methods.contains(&upper) {
+                    methods.push(upper);
+                }
+            } else {
+                ok = false;
+                self.push(
+                    Diagnostic::error(Code::InvalidGateway, format!("`{}` is not an HTTP method", method.get()))
+                        .at(method.span(), "unknown method")
+                        .suggest(&upper, checks::HTTP_METHODS)
+                        .with_default_help(format!("methods: {}", checks::HTTP_METHODS.join(", "))),
+                );
+            }
+        }
+        if methods.is_empty() {
+            methods = vec!["GET".into(), "HEAD".into(), "POST".into()];
+        }
+        let mut headers = Vec::new();
+        for header in &spec.headers {
+            let valid = !header.get().is_empty() && header.get().chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+            if valid {
+                headers.push(header.get().clone());
+            } else {
+                ok = false;
+                self.error(Code::InvalidGateway, format!("`{}` is not a header name", header.get()), header.span(), "invalid header");
+            }
+        }
+        let max_age = match &spec.max_age {
+            Some(m) => Some(self.parse::<Duration>(m, Code::InvalidDuration, "duration")?),
+            None => None,
+        };
+        ok.then(|| Cors {
+            origins: spec.origins.iter().map(|o| o.get().clone()).collect(),
+            methods,
+            headers,
+            credentials: spec.credentials,
+            max_age,
+        })
+    }
+}

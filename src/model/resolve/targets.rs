@@ -1,0 +1,104 @@
+//! `[targets.*]` settings, with defaults taken from the stack.
+
+use super::Resolver;
+use crate::diagnostics::Code;
+use crate::model::{ComposeSettings, EcsSettings, KubernetesSettings, Targets};
+use crate::spec::Sp;
+use crate::units::Name;
+
+impl Resolver<'_> {
+    pub(super) fn targets(&mut self, stack: &Name) -> Option<Targets> {
+        let spec = self.spec.targets.as_ref();
+        let mut ok = true;
+
+        let compose = spec.and_then(|t| t.compose.as_ref());
+        let project = match compose.and_then(|c| c.project.as_ref()) {
+            Some(p) => self.parse::<Name>(p, Code::InvalidTarget, "compose project name"),
+            None => Some(stack.clone()),
+        };
+
+        let k8s = spec.and_then(|t| t.kubernetes.as_ref());
+        let namespace = match k8s.and_then(|k| k.namespace.as_ref()) {
+            Some(n) => self.parse::<Name>(n, Code::InvalidTarget, "Kubernetes namespace"),
+            None => Some(stack.clone()),
+        };
+        for class in [k8s.and_then(|k| k.ingress_class.as_ref()), k8s.and_then(|k| k.storage_class.as_ref())].into_iter().flatten() {
+            ok &= self.check(class, |c| crate::model::resolve::checks::host_name(c).is_ok() && !c.starts_with('*'), "a class name (a DNS subdomain)");
+        }
+
+        let ecs = spec.and_then(|t| t.ecs.as_ref()).map(|e| {
+            if let Some(region) = &e.region {
+                ok &= self.check(region, valid_region, "an AWS region such as \"eu-west-1\"");
+            }
+            if let Some(cluster) = &e.cluster {
+                ok &= self.check(cluster, |c| !c.is_empty() && c.len() <= 255 && c.chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_')), "an ECS cluster name (letters, digits, `-`, `_`)");
+            }
+            for subnet in &e.subnets {
+                ok &= self.check(subnet, |s| s.strip_prefix("subnet-").is_some_and(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_hexdigit())), "a subnet id such as \"subnet-0abc1234\"");
+            }
+            for role in [&e.execution_role, &e.task_role].into_iter().flatten() {
+                ok &= self.check(role, valid_role_arn, "an IAM role ARN (arn:aws:iam::<account>:role/<name>)");
+            }
+            if let Some(registry) = &e.registry {
+                ok &= self.check(registry, |r| !r.is_empty() && !r.contains("://") && !r.ends_with('/') && !r.chars().any(char::is_whitespace), "a registry host and path without scheme, such as \"123456789012.dkr.ecr.eu-west-1.amazonaws.com\"");
+            }
+            let text = |v: &Option<Sp<String>>| v.as_ref().map(|s| s.get().clone());
+            EcsSettings {
+                region: text(&e.region),
+                cluster: text(&e.cluster).unwrap_or_else(|| stack.to_string()),
+                subnets: e.subnets.iter().map(|s| s.get().clone()).collect(),
+                execution_role: text(&e.execution_role),
+                task_role: text(&e.task_role),
+                registry: text(&e.registry),
+            }
+        });
+
+        let kubernetes = KubernetesSettings {
+            namespace: namespace?,
+            ingress_class: k8s.and_then(|k| k.ingress_class.as_ref()).map(|s| s.get().clone()),
+            storage_class: k8s.and_then(|k| k.storage_class.as_ref()).map(|s| s.get().clone()),
+        };
+        let targets = Targets { compose: ComposeSettings { project: project? }, kubernetes, ecs };
+        ok.then_some(targets)
+    }
+
+    fn check(&mut self, value: &Sp<String>, valid: impl Fn(&str) -> bool, expected: &str) -> bool {
+        let good = valid(value.get());
+        if !good {
+            self.error(Code::InvalidTarget, format!("`{}` is not {expected}", value.get()), value.span(), "invalid setting");
+        }
+        good
+    }
+}
+
+fn valid_region(r: &str) -> bool {
+    let parts: Vec<&str> = r.split('-').collect();
+    parts.len() >= 3
+        && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+        && parts.last().is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
+}
+
+fn valid_role_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    matches!(parts.as_slice(), ["arn", partition, "iam", "", account, resource]
+        if partition.starts_with("aws")
+            && account.len() == 12
+            && account.chars().all(|c| c.is_ascii_digit())
+            && resource.strip_prefix("role/").is_some_and(|n| !n.is_empty()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_and_roles() {
+        assert!(valid_region("eu-west-1"));
+        assert!(valid_region("us-gov-west-1"));
+        assert!(!valid_region("eu-west"));
+        assert!(!valid_region("EU-west-1"));
+        assert!(valid_role_arn("arn:aws:iam::123456789012:role/ecsTaskExecutionRole"));
+        assert!(!valid_role_arn("arn:aws:iam::1234:role/x"));
+        assert!(!valid_role_arn("ecsTaskExecutionRole"));
+    }
+}

@@ -1,0 +1,417 @@
+//! Services and jobs.
+
+use std::collections::BTreeMap;
+
+use super::{checks, Resolver};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::model::{Build, ImageSource, NamedPort, Resource, ResourceKind, Runtime, Workload, WorkloadKind};
+use crate::spec::{BuildSpec, CpuSpec, Named, Sp, WorkloadSpec};
+use crate::units::{ByteSize, MilliCpu, Name, Port, SecretName};
+
+/// Docker refuses smaller memory limits.
+const MIN_MEMORY_BYTES: u64 = 6 << 20;
+
+impl Resolver<'_> {
+    pub(super) fn workloads(
+        &mut self,
+        specs: &Named<WorkloadSpec>,
+        kind: WorkloadKind,
+        resources: &BTreeMap<Name, Resource>,
+    ) -> BTreeMap<Name, Workload> {
+        specs
+            .iter()
+            .filter_map(|(name, spec)| {
+                let w = self.workload(name, spec, kind, resources);
+                Some((name.get().parse().ok()?, w?))
+            })
+            .collect()
+    }
+
+    fn workload(
+        &mut self,
+        name: &Sp<String>,
+        spec: &Sp<WorkloadSpec>,
+        kind: WorkloadKind,
+        resources: &BTreeMap<Name, Resource>,
+    ) -> Option<Workload> {
+        let label = match kind {
+            WorkloadKind::Service => format!("service `{}`", name.get()),
+            WorkloadKind::Job => format!("job `{}`", name.get()),
+        };
+        if kind == WorkloadKind::Job {
+            self.job_fields(&label, spec);
+        }
+        let source = self.image_source(name, spec, &label);
+        let command = self.command(spec);
+        let port = spec.port.as_ref().and_then(|p| self.port(p));
+        let ports = self.named_ports(spec, port);
+        let replicas = match (&spec.replicas, kind) {
+            (Some(r), WorkloadKind::Service) => self.replicas(r),
+            _ => Some(1),
+        };
+        let env = self.env(spec, resources);
+        let secrets = self.secrets(spec, &env);
+        let cpu = spec.cpu.as_ref().map(|c| self.cpu(c));
+        let memory = spec.memory.as_ref().map(|m| self.memory(m));
+        let depends_on = self.dependencies(name, spec, &env);
+        let volumes = self.mounts(spec);
+        let health = match (&spec.health, kind) {
+            (Some(h), WorkloadKind::Service) => Some(self.health(&label, h, port, spec.port.is_some())),
+            _ => None,
+        };
+        let user = spec.user.as_ref().map(|u| self.user(u));
+
+        Some(Workload {
+            name: name.get().parse().ok()?,
+            kind,
+            source: source?,
+            command: command?,
+            port,
+            ports: ports?,
+            replicas: replicas?,
+            env: env?.vars.into_iter().map(|(k, (v, _))| (k, v)).collect(),
+            secrets: secrets?,
+            cpu: lift(cpu)?,
+            memory: lift(memory)?,
+            depends_on: depends_on?,
+            volumes: volumes?,
+            health: lift(health)?,
+            user: lift(user)?,
+        })
+    }
+
+    /// Jobs run to completion: serving fields make no sense on them.
+    fn job_fields(&mut self, label: &str, spec: &WorkloadSpec) {
+        let mut spans = Vec::new();
+        if let Some(r) = &spec.replicas {
+            spans.push(("replicas", r.span()));
+        }
+        if let Some(p) = &spec.port {
+            spans.push(("port", p.span()));
+        }
+        if let Some(p) = spec.ports.first() {
+            spans.push(("ports", p.span()));
+        }
+        if let Some(h) = &spec.health {
+            spans.push(("health", h.span()));
+        }
+        for (field, span) in spans {
+            self.push(
+                Diagnostic::error(Code::JobField, format!("{label} cannot have `{field}`"))
+                    .at(span, "not allowed on a job")
+                    .help("jobs run once to completion: they have no replicas, ports or health checks; make it a service if it keeps running"),
+            );
+        }
+    }
+
+    fn image_source(&mut self, name: &Sp<String>, spec: &WorkloadSpec, label: &str) -> Option<ImageSource> {
+        match (&spec.image, &spec.build) {
+            (Some(image), Some(build)) => {
+                self.push(
+                    Diagnostic::error(Code::ImageXorBuild, format!("{label} has both `image` and `build`"))
+                        .at(build.span(), "`build` given here")
+                        .at(image.span(), "`image` given here")
+                        .help("use `image` for a prebuilt image or `build` to generate a Dockerfile, not both"),
+                );
+                None
+            }
+            (None, None) => {
+                self.push(
+                    Diagnostic::error(Code::ImageXorBuild, format!("{label} has neither `image` nor `build`"))
+                        .at(name.span(), "defined here")
+                        .help("add `image = \"repo/name:tag\"` or `build = { context = \"…\", runtime = \"…\" }`"),
+                );
+                None
+            }
+            (Some(image), None) => match checks::image_reference(image.get()) {
+                Ok(()) => Some(ImageSource::Image(image.get().clone())),
+                Err(why) => {
+                    self.error(Code::InvalidImage, why, image.span(), "invalid image");
+                    None
+                }
+            },
+            (None, Some(build)) => self.build(build).map(ImageSource::Build),
+        }
+    }
+
+    fn build(&mut self, build: &Sp<BuildSpec>) -> Option<Build> {
+        let Ok(runtime) = build.runtime.get().parse::<Runtime>() else {
+            let rt = build.runtime.get();
+            self.push(
+                Diagnostic::error(Code::InvalidBuild, format!("unknown runtime `{rt}`"))
+                    .at(build.runtime.span(), "unknown runtime")
+                    .suggest(rt, Runtime::keywords())
+                    .with_default_help(format!("runtimes: {}", Runtime::keywords().collect::<Vec<_>>().join(", "))),
+            );
+            return None;
+        };
+        let mut ok = true;
+        let keys = [
+            ("version", &build.version),
+            ("command", &build.command),
+            ("entry", &build.entry),
+            ("output", &build.output),
+            ("dockerfile", &build.dockerfile),
+        ];
+        for (key, value) in keys {
+            if let Some(value) = value {
+                if !runtime.accepts(key) {
+                    ok = false;
+                    let users: Vec<&str> = Runtime::ALL.iter().filter(|r| r.accepts(key)).map(|r| r.as_str()).collect();
+                    self.push(
+                        Diagnostic::error(Code::InvalidBuild, format!("`build.{key}` does not apply to the `{runtime}` runtime"))
+                            .at(value.span(), format!("not used by `{runtime}`"))
+                            .help(format!("`{key}` is understood by: {}", users.join(", "))),
+                    );
+                }
+            }
+        }
+        if runtime == Runtime::Dockerfile && build.dockerfile.is_none() {
+            ok = false;
+            self.push(
+                Diagnostic::error(Code::InvalidBuild, "the `dockerfile` runtime needs `build.dockerfile`")
+                    .at(build.span(), "no `dockerfile` path")
+                    .help("add `dockerfile = \"Dockerfile\"` (relative to the build context)"),
+            );
+        }
+        if let Some(v) = &build.version {
+            if let Err(why) = checks::version(v.get()) {
+                ok = false;
+                self.error(Code::InvalidBuild, why, v.span(), "invalid version");
+            }
+        }
+        for path in [&build.context, &build.output, &build.dockerfile].into_iter().flatten() {
+            if path.get().is_empty() || path.get().starts_with('/') {
+                ok = false;
+                self.error(
+                    Code::InvalidBuild,
+                    format!("`{}` must be a relative path", path.get()),
+                    path.span(),
+                    "paths are relative to the spec file (context) or to the context",
+                );
+            }
+        }
+        for step in [&build.command, &build.entry].into_iter().flatten() {
+            if step.get().trim().is_empty() {
+                ok = false;
+                self.error(Code::InvalidBuild, "build commands and entries cannot be empty", step.span(), "empty");
+            }
+        }
+        let text = |v: &Option<Sp<String>>| v.as_ref().map(|s| s.get().clone());
+        ok.then(|| Build {
+            context: text(&build.context).unwrap_or_else(|| ".".into()),
+            runtime,
+            version: text(&build.version),
+            command: text(&build.command),
+            output: text(&build.output),
+            entry: text(&build.entry),
+            dockerfile: text(&build.dockerfile),
+        })
+    }
+
+    fn command(&mut self, spec: &WorkloadSpec) -> Option<Option<Vec<String>>> {
+        match &spec.command {
+            Some(c) if c.get().is_empty() => {
+                self.error(Code::InvalidValue, "`command` cannot be empty", c.span(), "empty command");
+                None
+            }
+            Some(c) => Some(Some(c.get().clone())),
+            None => Some(None),
+        }
+    }
+
+    pub(super) fn port(&mut self, value: &Sp<i64>) -> Option<Port> {
+        match Port::try_from(*value.get()) {
+            Ok(p) => Some(p),
+            Err(why) => {
+                self.error(Code::InvalidPort, why, value.span(), "invalid port");
+                None
+            }
+        }
+    }
+
+    fn named_ports(&mut self, spec: &WorkloadSpec, main: Option<Port>) -> Option<Vec<NamedPort>> {
+        let mut out = Vec::new();
+        let mut ok = true;
+        let mut seen_ports: BTreeMap<u16, std::ops::Range<usize>> = BTreeMap::new();
+        if let (Some(p), Some(s)) = (main, &spec.port) {
+            seen_ports.insert(p.get(), s.span());
+        }
+        let mut seen_names: BTreeMap<&str, std::ops::Range<usize>> = BTreeMap::new();
+        for entry in &spec.ports {
+            if let Err(why) = checks::port_name(entry.name.get()) {
+                ok = false;
+                self.error(Code::InvalidPort, why, entry.name.span(), "invalid port name");
+            }
+            if let Some(first) = seen_names.insert(entry.name.get(), entry.name.span()) {
+                ok = false;
+                self.push(
+                    Diagnostic::error(Code::DuplicatePort, format!("port name `{}` is used twice", entry.name.get()))
+                        .at(entry.name.span(), "second use")
+                        .at(first, "first use"),
+                );
+            }
+            let Some(port) = self.port(&entry.port) else {
+                ok = false;
+                continue;
+            };
+            if let Some(first) = seen_ports.insert(port.get(), entry.port.span()) {
+                ok = false;
+                self.push(
+                    Diagnostic::error(Code::DuplicatePort, format!("port {port} is declared twice"))
+                        .at(entry.port.span(), "second declaration")
+                        .at(first, "first declaration"),
+                );
+            }
+            out.push(NamedPort { name: entry.name.get().clone(), port });
+        }
+        ok.then_some(out)
+    }
+
+    fn replicas(&mut self, value: &Sp<i64>) -> Option<u32> {
+        match u32::try_from(*value.get()) {
+            Ok(r) if r <= 10_000 => Some(r),
+            _ => {
+                self.error(
+                    Code::InvalidReplicas,
+                    format!("replicas must be between 0 and 10000, not {}", value.get()),
+                    value.span(),
+                    "invalid replicas",
+                );
+                None
+            }
+        }
+    }
+
+    fn secrets(&mut self, spec: &WorkloadSpec, env: &Option<super::env::ResolvedEnv>) -> Option<Vec<SecretName>> {
+        let mut out: Vec<SecretName> = Vec::new();
+        let mut ok = true;
+        for secret in &spec.secrets {
+            let Some(name) = self.parse::<SecretName>(secret, Code::InvalidSecretName, "secret name") else {
+                ok = false;
+                continue;
+            };
+            if out.contains(&name) {
+                ok = false;
+                self.error(Code::DuplicateName, format!("secret `{name}` is listed twice"), secret.span(), "listed again");
+                continue;
+            }
+            let var = name.env_var();
+            if let Some((_, span)) = env.as_ref().and_then(|e| e.vars.iter().find(|(k, _)| k.as_str() == var).map(|(_, v)| v)) {
+                ok = false;
+                self.push(
+                    Diagnostic::error(Code::InvalidEnvName, format!("env `{var}` collides with secret `{name}`, which is exposed as `{var}`"))
+                        .at(span.clone(), "this variable")
+                        .at(secret.span(), "this secret")
+                        .help("rename the env variable or the secret"),
+                );
+            }
+            out.push(name);
+        }
+        ok.then_some(out)
+    }
+
+    pub(super) fn cpu(&mut self, value: &Sp<CpuSpec>) -> Option<MilliCpu> {
+        let parsed = match value.get() {
+            CpuSpec::Text(t) => t.parse::<MilliCpu>(),
+            CpuSpec::Cores(c) => MilliCpu::from_cores(*c),
+        };
+        match parsed {
+            Ok(c) => Some(c),
+            Err(why) => {
+                self.error(Code::InvalidCpu, format!("invalid cpu: {why}"), value.span(), "invalid cpu");
+                None
+            }
+        }
+    }
+
+    pub(super) fn memory(&mut self, value: &Sp<String>) -> Option<ByteSize> {
+        let size: ByteSize = self.parse(value, Code::InvalidSize, "memory size")?;
+        if size.bytes() < MIN_MEMORY_BYTES {
+            self.push(
+                Diagnostic::error(Code::InvalidSize, format!("memory `{size}` is below Docker's minimum of 6Mi"))
+                    .at(value.span(), "too little memory")
+                    .help("did you mean Mi rather than bytes or Ki?"),
+            );
+            return None;
+        }
+        Some(size)
+    }
+
+    fn user(&mut self, value: &Sp<i64>) -> Option<u32> {
+        match u32::try_from(*value.get()) {
+            Ok(0) => {
+                self.push(
+                    Diagnostic::error(Code::InvalidUser, "`user = 0` runs the container as root")
+                        .at(value.span(), "root")
+                        .help("stackc runs workloads as non-root; choose a uid of 10000 or more, or leave `user` out"),
+                );
+                None
+            }
+            Ok(uid) if uid <= i32::MAX.unsigned_abs() => Some(uid),
+            _ => {
+                self.error(Code::InvalidUser, format!("`{}` is not a valid uid", value.get()), value.span(), "invalid uid");
+                None
+            }
+        }
+    }
+
+    fn mounts(&mut self, spec: &WorkloadSpec) -> Option<BTreeMap<String, Name>> {
+        let mut out = BTreeMap::new();
+        let mut ok = true;
+        let volumes: Vec<&str> = self
+            .spec
+            .resources
+            .iter()
+            .filter(|(_, r)| is_volume(r))
+            .map(|(n, _)| n.get().as_str())
+            .collect();
+        for (path, target) in &spec.volumes {
+            if !path.get().starts_with('/') || path.get().contains("..") {
+                ok = false;
+                self.error(Code::InvalidMount, format!("mount path `{}` must be absolute", path.get()), path.span(), "not an absolute path");
+            }
+            match self.index.get(target.get().as_str()).copied() {
+                Some(super::Entity::Resource(r)) if is_volume(r) => {}
+                Some(entity) => {
+                    ok = false;
+                    let kind = match entity {
+                        super::Entity::Resource(r) => r.kind.as_ref().map_or("resource".to_owned(), |k| format!("{} resource", k.get())),
+                        other => other.describe().to_owned(),
+                    };
+                    self.push(
+                        Diagnostic::error(Code::MountNotVolume, format!("`{}` is a {kind}, not a volume", target.get()))
+                            .at(target.span(), "not a volume")
+                            .help(format!("mounts name resources of type \"volume\"{}", list_hint(&volumes))),
+                    );
+                }
+                None => {
+                    ok = false;
+                    self.unknown("volume", target.get(), target.span(), &volumes);
+                }
+            }
+            if let Ok(name) = target.get().parse::<Name>() {
+                out.insert(path.get().clone(), name);
+            }
+        }
+        ok.then_some(out)
+    }
+}
+
+/// An optional field's outcome: absent is fine (`Some(None)`), present but invalid fails (`None`).
+pub(super) fn lift<T>(field: Option<Option<T>>) -> Option<Option<T>> {
+    field.map_or(Some(None), |v| v.map(Some))
+}
+
+fn list_hint(names: &[&str]) -> String {
+    if names.is_empty() {
+        "; the spec defines none".into()
+    } else {
+        format!("; volumes here: {}", names.join(", "))
+    }
+}
+
+/// Whether a resource spec declares a volume.
+pub(super) fn is_volume(r: &crate::spec::ResourceSpec) -> bool {
+    r.kind.as_ref().is_some_and(|k| k.get() == ResourceKind::Volume.as_str())
+}

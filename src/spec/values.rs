@@ -1,0 +1,262 @@
+//! Spec values with more than one TOML spelling. Each has a hand-written visitor so that spans of the
+//! inner values survive (serde's untagged enums would buffer them away).
+
+use std::fmt;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+
+use super::Sp;
+
+/// `depends_on = ["db"]` or `depends_on = { db = "healthy" }`.
+#[derive(Debug, Clone)]
+pub enum DependsOnSpec {
+    List(Vec<Sp<String>>),
+    Map(Vec<(Sp<String>, Sp<String>)>),
+}
+
+impl<'de> Deserialize<'de> for DependsOnSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = DependsOnSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array of names or a table of name = condition")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(DependsOnSpec::List(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut items = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    items.push(entry);
+                }
+                Ok(DependsOnSpec::Map(items))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for DependsOnSpec {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "DependsOn".into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let condition = generator.subschema_for::<crate::model::Condition>();
+        json_schema!({
+            "description": "Names this waits for; as a table, with the condition for each",
+            "anyOf": [
+                { "type": "array", "items": { "type": "string" } },
+                { "type": "object", "additionalProperties": condition }
+            ]
+        })
+    }
+}
+
+/// `"/api" = "api"` or `"/api" = { service = "api", strip_prefix = true }`.
+#[derive(Debug, Clone)]
+pub enum RouteSpec {
+    /// The short form; the service name's span is the route value's span.
+    Short(String),
+    Table { service: Sp<String>, strip_prefix: Option<Sp<bool>> },
+}
+
+#[derive(Deserialize)]
+struct RouteTable {
+    service: Sp<String>,
+    strip_prefix: Option<Sp<bool>>,
+}
+
+impl<'de> Deserialize<'de> for RouteSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RouteSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a service name or a table { service = \"…\", strip_prefix = … }")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(RouteSpec::Short(v.to_owned()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let t = RouteTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(RouteSpec::Table { service: t.service, strip_prefix: t.strip_prefix })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for RouteSpec {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Route".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "The service a path prefix routes to",
+            "anyOf": [
+                { "type": "string" },
+                {
+                    "type": "object",
+                    "properties": {
+                        "service": { "type": "string" },
+                        "strip_prefix": { "type": "boolean", "description": "Remove the prefix before forwarding (default false)" }
+                    },
+                    "required": ["service"],
+                    "additionalProperties": false
+                }
+            ]
+        })
+    }
+}
+
+/// An env value: a string, or a number or boolean written as TOML (kept as its text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvValueSpec(pub String);
+
+impl<'de> Deserialize<'de> for EnvValueSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = EnvValueSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string, number or boolean")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(EnvValueSpec(v.to_owned()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(EnvValueSpec(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(EnvValueSpec(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(EnvValueSpec(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(EnvValueSpec(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for EnvValueSpec {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "EnvValue".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": ["string", "number", "boolean"] })
+    }
+}
+
+/// `cpu = "250m"`, `cpu = "0.5"` or `cpu = 0.5`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CpuSpec {
+    Text(String),
+    Cores(f64),
+}
+
+impl<'de> Deserialize<'de> for CpuSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = CpuSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("millicores like \"250m\" or a number of cores")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(CpuSpec::Text(v.to_owned()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(CpuSpec::Text(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(CpuSpec::Text(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(CpuSpec::Cores(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for CpuSpec {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Cpu".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "Millicores (\"250m\") or cores (\"0.5\", 0.5, 2)",
+            "anyOf": [
+                { "type": "string", "pattern": "^([1-9][0-9]*m|[0-9]+(\\.[0-9]{1,3})?)$" },
+                { "type": "number", "exclusiveMinimum": 0 }
+            ]
+        })
+    }
+}
+
+/// An external resource's output: a literal (string or number) or `{ secret = "name" }`.
+#[derive(Debug, Clone)]
+pub enum OutputValueSpec {
+    Literal(String),
+    Secret(Sp<String>),
+}
+
+#[derive(Deserialize)]
+struct SecretRef {
+    secret: Sp<String>,
+}
+
+impl<'de> Deserialize<'de> for OutputValueSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = OutputValueSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a literal value or { secret = \"name\" }")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(OutputValueSpec::Literal(v.to_owned()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(OutputValueSpec::Literal(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(OutputValueSpec::Literal(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let r = SecretRef::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(OutputValueSpec::Secret(r.secret))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for OutputValueSpec {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OutputValue".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "anyOf": [
+                { "type": ["string", "integer"] },
+                {
+                    "type": "object",
+                    "properties": { "secret": { "type": "string", "description": "The secret holding the value" } },
+                    "required": ["secret"],
+                    "additionalProperties": false
+                }
+            ]
+        })
+    }
+}
