@@ -116,12 +116,14 @@ impl StackGraph {
         out
     }
 
-    /// A start-up order: every node after everything it waits for; ties broken by name.
+    /// A start-up order of what the stack runs (not volumes or external resources): every node after
+    /// everything it waits for; ties broken by name.
     #[must_use]
     pub fn startup_order(&self) -> Vec<&Name> {
-        let mut waiting: BTreeMap<&Name, usize> = self.index.keys().map(|n| (n, 0)).collect();
-        for (from, _, edge) in self.edges() {
-            if matches!(edge, Edge::DependsOn { .. }) {
+        let runs = |n: &Node| !matches!(n.kind, NodeKind::Resource { kind: ResourceKind::Volume, .. } | NodeKind::Resource { external: true, .. });
+        let mut waiting: BTreeMap<&Name, usize> = self.index.iter().filter(|(_, i)| runs(&self.graph[**i])).map(|(n, _)| (n, 0)).collect();
+        for (from, to, edge) in self.edges() {
+            if matches!(edge, Edge::DependsOn { .. }) && waiting.contains_key(to) {
                 *waiting.get_mut(from).expect("node") += 1;
             }
         }
@@ -130,7 +132,7 @@ impl StackGraph {
         while let Some(next) = ready.pop_first() {
             order.push(next);
             for (dependent, _) in self.dependents(next) {
-                let count = waiting.get_mut(dependent).expect("node");
+                let Some(count) = waiting.get_mut(dependent) else { continue };
                 *count -= 1;
                 if *count == 0 {
                     ready.insert(dependent);

@@ -52,6 +52,8 @@ pub struct Workload {
     pub command: Option<Vec<String>>,
     /// The main port.
     pub port: Option<Port>,
+    /// Compose only: the host port the main port is published on.
+    pub publish: Option<Port>,
     /// Additional named ports.
     pub ports: Vec<NamedPort>,
     /// Always 1 for jobs.
@@ -90,6 +92,8 @@ pub struct Build {
 pub struct NamedPort {
     pub name: String,
     pub port: Port,
+    /// Compose only: the host port this port is published on.
+    pub publish: Option<Port>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -145,6 +149,8 @@ pub struct Resource {
     pub database: Option<String>,
     pub cpu: Option<MilliCpu>,
     pub memory: Option<ByteSize>,
+    /// Compose only: the host port the resource's port is published on.
+    pub publish: Option<Port>,
     /// Set when the stack does not run the resource.
     pub external: Option<External>,
 }

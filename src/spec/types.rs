@@ -60,6 +60,10 @@ pub struct WorkloadSpec {
     /// The main container port.
     #[schemars(range(min = 1, max = 65535))]
     pub port: Option<Sp<i64>>,
+    /// Compose only: publish the main port on this host port (local development; other targets expose
+    /// services through routes).
+    #[schemars(range(min = 1, max = 65535))]
+    pub publish: Option<Sp<i64>>,
     /// More named ports.
     #[serde(default)]
     pub ports: Vec<Sp<NamedPortSpec>>,
@@ -109,6 +113,9 @@ pub struct NamedPortSpec {
     pub name: Sp<String>,
     #[schemars(range(min = 1, max = 65535))]
     pub port: Sp<i64>,
+    /// Compose only: publish this port on a host port.
+    #[schemars(range(min = 1, max = 65535))]
+    pub publish: Option<Sp<i64>>,
 }
 
 /// A health check: exactly one of `http`, `tcp` or `exec`, plus timings.
@@ -155,6 +162,9 @@ pub struct ResourceSpec {
     pub database: Option<Sp<String>>,
     pub cpu: Option<Sp<CpuSpec>>,
     pub memory: Option<Sp<String>>,
+    /// Compose only: publish the resource's port on this host port.
+    #[schemars(range(min = 1, max = 65535))]
+    pub publish: Option<Sp<i64>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]

@@ -31,7 +31,7 @@ pub fn image_reference(image: &str) -> Result<(), String> {
         }
     }
     let mut components: Vec<&str> = path.split('/').collect();
-    if components.len() > 1 && (components[0].contains(['.', ':']) || components[0] == "localhost") {
+    if components.len() > 1 && is_registry_host(components[0]) {
         components.remove(0); // a registry host, which may have a port and capitals
     }
     for c in components {
@@ -44,6 +44,14 @@ pub fn image_reference(image: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// `registry.example.com`, `localhost`, `host:5000`: a first path component that names a registry.
+fn is_registry_host(component: &str) -> bool {
+    let (host, port) = component.split_once(':').map_or((component, None), |(h, p)| (h, Some(p)));
+    let port_ok = port.is_none_or(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+    let looks_like_host = host.contains('.') || host == "localhost" || port.is_some();
+    looks_like_host && port_ok && !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
 }
 
 /// A port name as Kubernetes accepts it (IANA service name): at most 15 characters, a letter somewhere.

@@ -30,7 +30,8 @@ pub fn resolve(parsed: &Parsed, text: &str, env: Option<&str>, diags: &mut Diagn
     let services = r.workloads(&parsed.spec.services, super::WorkloadKind::Service, &resources);
     let jobs = r.workloads(&parsed.spec.jobs, super::WorkloadKind::Job, &resources);
     let (routes, gateway) = r.routes_and_gateway();
-    r.unused_volumes(services.values().chain(jobs.values()), &resources);
+    r.host_ports();
+    r.unused_volumes(&resources);
     let targets = name.as_ref().map(|n| r.targets(n));
 
     let errors_after = r.diags.iter().filter(|d| d.is_error()).count();

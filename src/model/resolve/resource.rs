@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::{checks, Resolver};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::{External, OutputValue, Resource, ResourceKind, Workload};
+use crate::model::{External, OutputValue, Resource, ResourceKind};
 use crate::spec::{OutputValueSpec, ResourceSpec, Sp};
 use crate::units::{ByteSize, Name, SecretName};
 
@@ -62,6 +62,7 @@ impl Resolver<'_> {
         let storage = spec.storage.as_ref().map(|s| self.parse::<ByteSize>(s, Code::InvalidSize, "storage size"));
         let cpu = spec.cpu.as_ref().map(|c| self.cpu(c));
         let memory = spec.memory.as_ref().map(|m| self.memory(m));
+        let publish = spec.publish.as_ref().map(|p| self.port(p));
         let outputs = if external { self.external_outputs(kind, spec) } else { Some(External::default()) };
 
         let text = |v: &Option<Sp<String>>| v.as_ref().map(|s| s.get().clone());
@@ -75,6 +76,7 @@ impl Resolver<'_> {
             database: text(&spec.database),
             cpu: cpu.flatten(),
             memory: memory.flatten(),
+            publish: if external { None } else { publish.flatten() },
             external: external.then_some(outputs?),
         };
         ok.then_some(resource)
@@ -96,6 +98,7 @@ impl Resolver<'_> {
                 ("cpu", spec.cpu.as_ref().map(Sp::span)),
                 ("memory", spec.memory.as_ref().map(Sp::span)),
                 ("external", spec.external.as_ref().filter(|e| *e.get()).map(Sp::span)),
+                ("publish", spec.publish.as_ref().map(Sp::span)),
             ];
             for (field, span) in fields {
                 if let Some(span) = span {
@@ -163,16 +166,19 @@ impl Resolver<'_> {
         ok.then_some(External { outputs })
     }
 
-    /// A volume nobody mounts is likely a mistake (a typo in a mount, or a leftover).
-    pub(super) fn unused_volumes<'w>(&mut self, workloads: impl Iterator<Item = &'w Workload>, resources: &BTreeMap<Name, Resource>) {
-        let mounted: std::collections::BTreeSet<&Name> = workloads.flat_map(|w| w.volumes.values()).collect();
-        for name in self.spec.resources.keys() {
+    /// A volume nobody mounts is likely a mistake (a typo in a mount, or a leftover). Mounts are read
+    /// from the spec, so a service that failed for another reason does not make its volume look unused.
+    pub(super) fn unused_volumes(&mut self, resources: &BTreeMap<Name, Resource>) {
+        let spec = self.spec;
+        let mounted: std::collections::BTreeSet<&str> =
+            spec.services.values().chain(spec.jobs.values()).flat_map(|w| w.volumes.values().map(|v| v.get().as_str())).collect();
+        for name in spec.resources.keys() {
             let is_unused_volume = name
                 .get()
                 .parse::<Name>()
                 .ok()
                 .and_then(|n| resources.get(&n))
-                .is_some_and(|r| r.kind == ResourceKind::Volume && !mounted.contains(&r.name));
+                .is_some_and(|r| r.kind == ResourceKind::Volume && !mounted.contains(r.name.as_str()));
             if is_unused_volume {
                 self.push(
                     Diagnostic::warning(Code::UnusedVolume, format!("volume `{}` is not mounted by any service or job", name.get()))

@@ -188,3 +188,48 @@ impl Resolver<'_> {
         })
     }
 }
+
+impl Resolver<'_> {
+    /// Host ports (gateway and `publish`) must not collide: compose could not start the stack.
+    pub(super) fn host_ports(&mut self) {
+        let mut claims: Vec<(i64, Range<usize>, String)> = Vec::new();
+        if !self.spec.routes.as_ref().is_none_or(|r| r.get().is_empty()) {
+            let gw = self.spec.gateway.as_ref();
+            match gw.and_then(|g| g.port.as_ref()) {
+                Some(p) => claims.push((*p.get(), p.span(), "the gateway".into())),
+                None => {
+                    if let Some(g) = gw {
+                        claims.push((i64::from(Gateway::DEFAULT_PORT), g.span(), "the gateway (default port 80)".into()));
+                    }
+                }
+            }
+        }
+        for (name, s) in &self.spec.services {
+            if let Some(p) = &s.publish {
+                claims.push((*p.get(), p.span(), format!("service `{}`", name.get())));
+            }
+            for np in &s.ports {
+                if let Some(p) = &np.publish {
+                    claims.push((*p.get(), p.span(), format!("service `{}` port `{}`", name.get(), np.name.get())));
+                }
+            }
+        }
+        for (name, r) in &self.spec.resources {
+            if let (Some(p), false) = (&r.publish, r.external.as_ref().is_some_and(|e| *e.get())) {
+                claims.push((*p.get(), p.span(), format!("resource `{}`", name.get())));
+            }
+        }
+        let mut seen: BTreeMap<i64, (Range<usize>, String)> = BTreeMap::new();
+        for (port, span, who) in claims {
+            if let Some((first_span, first)) = seen.get(&port) {
+                self.push(
+                    Diagnostic::error(Code::DuplicatePort, format!("host port {port} is published twice: by {first} and by {who}"))
+                        .at(span, format!("{who} publishes {port}"))
+                        .at(first_span.clone(), format!("{first} publishes {port}")),
+                );
+            } else {
+                seen.insert(port, (span, who));
+            }
+        }
+    }
+}

@@ -44,6 +44,7 @@ impl Resolver<'_> {
         let source = self.image_source(name, spec, &label);
         let command = self.command(spec);
         let port = spec.port.as_ref().and_then(|p| self.port(p));
+        let publish = self.publish(spec, kind);
         let ports = self.named_ports(spec, port);
         let replicas = match (&spec.replicas, kind) {
             (Some(r), WorkloadKind::Service) => self.replicas(r),
@@ -67,6 +68,7 @@ impl Resolver<'_> {
             source: source?,
             command: command?,
             port,
+            publish: lift(publish)?,
             ports: ports?,
             replicas: replicas?,
             env: env?.vars.into_iter().map(|(k, (v, _))| (k, v)).collect(),
@@ -263,9 +265,40 @@ impl Resolver<'_> {
                         .at(first, "first declaration"),
                 );
             }
-            out.push(NamedPort { name: entry.name.get().clone(), port });
+            let publish = match &entry.publish {
+                Some(p) => match self.port(p) {
+                    Some(p) => Some(p),
+                    None => {
+                        ok = false;
+                        None
+                    }
+                },
+                None => None,
+            };
+            out.push(NamedPort { name: entry.name.get().clone(), port, publish });
         }
         ok.then_some(out)
+    }
+
+    fn publish(&mut self, spec: &WorkloadSpec, kind: WorkloadKind) -> Option<Option<Port>> {
+        let value = spec.publish.as_ref()?;
+        if kind == WorkloadKind::Job {
+            self.push(
+                Diagnostic::error(Code::JobField, "a job cannot `publish` a port")
+                    .at(value.span(), "not allowed on a job")
+                    .help("jobs have no ports; make it a service if it serves"),
+            );
+            return Some(None);
+        }
+        if spec.port.is_none() {
+            self.push(
+                Diagnostic::error(Code::InvalidPort, "`publish` needs a `port` to publish")
+                    .at(value.span(), "no main port")
+                    .help("add `port = …`, the container port that `publish` maps to the host"),
+            );
+            return Some(None);
+        }
+        Some(self.port(value))
     }
 
     fn replicas(&mut self, value: &Sp<i64>) -> Option<u32> {
