@@ -37,10 +37,16 @@ impl std::fmt::Display for UnknownEnvironment {
 pub fn compile(source: &SourceFile, env: Option<&str>) -> Result<Outcome, UnknownEnvironment> {
     let mut diags = Diagnostics::default();
     let Some(document) = Document::parse(source, &mut diags) else {
-        return Ok(Outcome { compiled: None, diagnostics: diags.into_sorted() });
+        return Ok(Outcome {
+            compiled: None,
+            diagnostics: diags.into_sorted(),
+        });
     };
     let compiled = compile_variant(source, &document, env, &mut diags)?;
-    Ok(Outcome { compiled, diagnostics: diags.into_sorted() })
+    Ok(Outcome {
+        compiled,
+        diagnostics: diags.into_sorted(),
+    })
 }
 
 /// Checks the base spec and, unless `env` picks one, every environment: a broken overlay shows in CI
@@ -51,26 +57,60 @@ pub fn compile(source: &SourceFile, env: Option<&str>) -> Result<Outcome, Unknow
 pub fn check(source: &SourceFile, env: Option<&str>) -> Result<Outcome, UnknownEnvironment> {
     let mut diags = Diagnostics::default();
     let Some(document) = Document::parse(source, &mut diags) else {
-        return Ok(Outcome { compiled: None, diagnostics: diags.into_sorted() });
+        return Ok(Outcome {
+            compiled: None,
+            diagnostics: diags.into_sorted(),
+        });
     };
-    let compiled = compile_variant(source, &document, env, &mut diags)?;
-    if env.is_none() {
-        let names: Vec<String> = document.environment_names().map(str::to_owned).collect();
-        for name in names {
-            let mut env_diags = Diagnostics::default();
-            compile_variant(source, &document, Some(&name), &mut env_diags)?;
-            env_diags.set_env(&name);
-            diags.extend(env_diags);
-        }
+    let names: Vec<&str> = if env.is_none() {
+        document.environment_names().collect()
+    } else {
+        Vec::new()
+    };
+    // Variants are independent: compile the environments beside the base, on other threads.
+    let (compiled, env_results) = std::thread::scope(|scope| {
+        let handles: Vec<_> = names
+            .iter()
+            .map(|name| {
+                let document = &document;
+                scope.spawn(move || {
+                    let mut env_diags = Diagnostics::default();
+                    compile_variant(source, document, Some(name), &mut env_diags).map(|_| {
+                        env_diags.set_env(name);
+                        env_diags
+                    })
+                })
+            })
+            .collect();
+        let compiled = compile_variant(source, &document, env, &mut diags);
+        let results: Vec<_> = handles
+            .into_iter()
+            .map(|h| h.join().expect("compiling never panics"))
+            .collect();
+        (compiled, results)
+    });
+    let compiled = compiled?;
+    for env_diags in env_results {
+        diags.extend(env_diags?);
     }
-    Ok(Outcome { compiled, diagnostics: dedupe_across_envs(diags) })
+    Ok(Outcome {
+        compiled,
+        diagnostics: dedupe_across_envs(diags),
+    })
 }
 
 /// A problem of the base shows again under every environment: keep the base's copy only.
 fn dedupe_across_envs(diags: Diagnostics) -> Vec<Diagnostic> {
     let all = diags.into_sorted();
-    let base: Vec<(crate::diagnostics::Code, Option<std::ops::Range<usize>>, String)> =
-        all.iter().filter(|d| d.env.is_none()).map(|d| (d.code, d.span(), d.message.clone())).collect();
+    let base: Vec<(
+        crate::diagnostics::Code,
+        Option<std::ops::Range<usize>>,
+        String,
+    )> = all
+        .iter()
+        .filter(|d| d.env.is_none())
+        .map(|d| (d.code, d.span(), d.message.clone()))
+        .collect();
     all.into_iter()
         .filter(|d| d.env.is_none() || !base.contains(&(d.code, d.span(), d.message.clone())))
         .collect()
@@ -82,8 +122,16 @@ fn compile_variant(
     env: Option<&str>,
     diags: &mut Diagnostics,
 ) -> Result<Option<Compiled>, UnknownEnvironment> {
-    let parsed = document.specialise(env, diags).map_err(UnknownEnvironment)?;
-    let Some(model) = model::resolve(&parsed, source.text(), env, diags) else { return Ok(None) };
+    // Any error of this variant, from decoding too, invalidates it: an entry that failed to decode is
+    // missing from the spec, and everything that refers to it is dropped without a second report.
+    let errors_before = diags.error_count();
+    let parsed = document
+        .specialise(env, diags)
+        .map_err(UnknownEnvironment)?;
+    let model = model::resolve(&parsed, source.text(), env, diags);
+    let Some(model) = model.filter(|_| diags.error_count() == errors_before) else {
+        return Ok(None);
+    };
     match StackGraph::build(&model) {
         Ok(graph) => Ok(Some(Compiled { model, graph })),
         Err(cycles) => {

@@ -30,7 +30,10 @@ fn relax_overlay_resources(schema: &mut Value) {
     let mut relaxed = defs["ResourceSpec"].clone();
     if let Some(obj) = relaxed.as_object_mut() {
         obj.remove("required");
-        obj.insert("description".into(), "A resource as an environment overlay changes it".into());
+        obj.insert(
+            "description".into(),
+            "A resource as an environment overlay changes it".into(),
+        );
     }
     defs["ResourceOverlay"] = relaxed;
     if let Some(resources) = defs["OverlaySpec"]["properties"].get_mut("resources") {

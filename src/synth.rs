@@ -15,10 +15,16 @@ pub fn spec(services: usize) -> String {
         let _ = writeln!(s, "port = {}", 8000 + i % 1000);
         let _ = writeln!(s, "replicas = {}", 1 + i % 3);
         let resource = if i % 2 == 0 { "db" } else { "cache" };
-        let _ = writeln!(s, "env = {{ BACKEND = \"${{resources.{resource}.url}}\", INDEX = \"{i}\" }}");
+        let _ = writeln!(
+            s,
+            "env = {{ BACKEND = \"${{resources.{resource}.url}}\", INDEX = \"{i}\" }}"
+        );
         let _ = writeln!(s, "health = {{ http = \"/healthz\", interval = \"10s\" }}");
         let _ = writeln!(s, "cpu = \"250m\"\nmemory = \"256Mi\"");
-        let deps: Vec<String> = (1..=3).filter(|d| i >= d * 10).map(|d| format!("\"svc-{}\"", i - d * 10)).collect();
+        let deps: Vec<String> = (1..=3)
+            .filter(|d| i >= d * 10)
+            .map(|d| format!("\"svc-{}\"", i - d * 10))
+            .collect();
         if i % 10 == 0 {
             let _ = writeln!(s, "depends_on = {{ migrate = \"completed\" }}");
         } else if !deps.is_empty() {

@@ -12,7 +12,12 @@ fn every_valid_spec_checks_with_and_without_each_environment() {
         assert_eq!(out.status.code(), Some(0), "{path}: {}", text(&out.stderr));
         for env in common::environments(&spec) {
             let out = stackc(&["check", path, "--env", &env]);
-            assert_eq!(out.status.code(), Some(0), "{path} --env {env}: {}", text(&out.stderr));
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{path} --env {env}: {}",
+                text(&out.stderr)
+            );
             assert!(text(&out.stdout).contains(&format!("with --env {env}")));
         }
     }
@@ -23,13 +28,21 @@ fn unknown_environment_is_a_usage_error() {
     let out = stackc(&["check", "examples/shop/stack.toml", "--env", "prdo"]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
-    assert!(err.contains("unknown environment `prdo`") && err.contains("did you mean `prod`?"), "{err}");
+    assert!(
+        err.contains("unknown environment `prdo`") && err.contains("did you mean `prod`?"),
+        "{err}"
+    );
 }
 
 #[test]
 fn bad_flags_are_usage_errors() {
     assert_eq!(stackc(&["check", "--formt", "json"]).status.code(), Some(2));
-    assert_eq!(stackc(&["graph", "examples/shop/stack.toml", "--format", "png"]).status.code(), Some(2));
+    assert_eq!(
+        stackc(&["graph", "examples/shop/stack.toml", "--format", "png"])
+            .status
+            .code(),
+        Some(2)
+    );
     assert_eq!(stackc(&["frobnicate"]).status.code(), Some(2));
 }
 
@@ -56,7 +69,11 @@ fn check_json_of_a_valid_spec_is_an_empty_report() {
 fn warnings_do_not_fail_the_check() {
     let dir = tempfile::tempdir().unwrap();
     let spec = dir.path().join("stack.toml");
-    std::fs::write(&spec, "[stack]\nname = \"w\"\n\n[resources.files]\ntype = \"volume\"\n").unwrap();
+    std::fs::write(
+        &spec,
+        "[stack]\nname = \"w\"\n\n[resources.files]\ntype = \"volume\"\n",
+    )
+    .unwrap();
     let out = stackc(&["check", spec.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0));
     assert!(text(&out.stderr).contains("stackc::unused-volume"));
@@ -65,7 +82,11 @@ fn warnings_do_not_fail_the_check() {
 #[test]
 fn errors_in_an_environment_name_it() {
     let out = stackc(&["check", "tests/invalid/external-output-missing.toml"]);
-    assert!(text(&out.stderr).contains("(with --env prod)"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("(with --env prod)"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -74,27 +95,56 @@ fn graph_renders_in_every_format() {
         let out = stackc(&["graph", "examples/shop/stack.toml", "--format", format]);
         assert_eq!(out.status.code(), Some(0), "{format}");
         let stdout = text(&out.stdout);
-        assert!(stdout.contains("migrate") && stdout.contains("completed"), "{format}: {stdout}");
+        assert!(
+            stdout.contains("migrate") && stdout.contains("completed"),
+            "{format}: {stdout}"
+        );
     }
     let dot = text(&stackc(&["graph", "examples/shop/stack.toml"]).stdout);
-    assert!(dot.contains("\"api\" -> \"migrate\" [label=\"completed\"];"), "{dot}");
+    assert!(
+        dot.contains("\"api\" -> \"migrate\" [label=\"completed\"];"),
+        "{dot}"
+    );
 }
 
 #[test]
 fn graph_json_lists_a_valid_startup_order() {
     let out = stackc(&["graph", "examples/shop/stack.toml", "--format", "json"]);
     let g: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let order: Vec<&str> = g["startup_order"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
-    let pos = |n: &str| order.iter().position(|x| *x == n).unwrap_or_else(|| panic!("{n} missing from {order:?}"));
-    for edge in g["edges"].as_array().unwrap().iter().filter(|e| e["kind"] == "depends_on") {
-        assert!(pos(edge["from"].as_str().unwrap()) > pos(edge["to"].as_str().unwrap()), "{edge}");
+    let order: Vec<&str> = g["startup_order"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let pos = |n: &str| {
+        order
+            .iter()
+            .position(|x| *x == n)
+            .unwrap_or_else(|| panic!("{n} missing from {order:?}"))
+    };
+    for edge in g["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "depends_on")
+    {
+        assert!(
+            pos(edge["from"].as_str().unwrap()) > pos(edge["to"].as_str().unwrap()),
+            "{edge}"
+        );
     }
     assert!(!order.contains(&"uploads"), "volumes are not started");
 }
 
 #[test]
 fn graph_of_an_invalid_spec_fails() {
-    assert_eq!(stackc(&["graph", "tests/invalid/dependency-cycle-two.toml"]).status.code(), Some(1));
+    assert_eq!(
+        stackc(&["graph", "tests/invalid/dependency-cycle-two.toml"])
+            .status
+            .code(),
+        Some(1)
+    );
 }
 
 #[test]
@@ -121,14 +171,25 @@ fn build_then_check_is_clean_and_drift_is_reported() {
     let out_dir = dir.path().to_str().unwrap();
     let built = stackc(&["build", "examples/shop/stack.toml", "-o", out_dir]);
     assert_eq!(built.status.code(), Some(0), "{}", text(&built.stderr));
-    let checked = stackc(&["build", "examples/shop/stack.toml", "-o", out_dir, "--check"]);
+    let checked = stackc(&[
+        "build",
+        "examples/shop/stack.toml",
+        "-o",
+        out_dir,
+        "--check",
+    ]);
     assert_eq!(checked.status.code(), Some(0), "{}", text(&checked.stderr));
 }
 
 #[test]
 fn build_of_an_invalid_spec_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let out = stackc(&["build", "tests/invalid/self-dependency.toml", "-o", dir.path().to_str().unwrap()]);
+    let out = stackc(&[
+        "build",
+        "tests/invalid/self-dependency.toml",
+        "-o",
+        dir.path().to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }

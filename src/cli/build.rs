@@ -1,9 +1,9 @@
 use std::path::Path;
 
-use super::{exit, report, DiagnosticFormat, SpecArgs, TargetArg};
+use super::{DiagnosticFormat, SpecArgs, TargetArg, exit, report};
+use crate::compile;
 use crate::output::{self, Artifacts, Difference};
 use crate::targets::{self, Target};
-use crate::compile;
 
 pub fn run(args: &SpecArgs, target: TargetArg, out: &Path, check: bool) -> u8 {
     let selected = match select(target) {
@@ -30,7 +30,11 @@ pub fn run(args: &SpecArgs, target: TargetArg, out: &Path, check: bool) -> u8 {
         artifacts.extend(t.render(&compiled));
     }
     let folders: Vec<&str> = selected.iter().map(|t| t.folder()).collect();
-    if check { compare(out, &folders, &artifacts) } else { write(out, &folders, &artifacts) }
+    if check {
+        compare(out, &folders, &artifacts)
+    } else {
+        write(out, &folders, &artifacts)
+    }
 }
 
 /// The targets `--target` names; naming one this build lacks is an error, never a silent no-op.
@@ -47,7 +51,9 @@ fn select(target: TargetArg) -> Result<Vec<&'static dyn Target>, String> {
         .into_iter()
         .find(|t| t.name() == wanted)
         .map(|t| vec![t])
-        .ok_or_else(|| format!("the `{wanted}` target is not implemented in this version of stackc"))
+        .ok_or_else(|| {
+            format!("the `{wanted}` target is not implemented in this version of stackc")
+        })
 }
 
 fn write(out: &Path, folders: &[&str], artifacts: &Artifacts) -> u8 {
@@ -83,7 +89,11 @@ fn compare(out: &Path, folders: &[&str], artifacts: &Artifacts) -> u8 {
                     Difference::Changed { diff, .. } => print!("{diff}"),
                 }
             }
-            eprintln!("error: {} differs from the spec in {} files; run `stackc build` to update", out.display(), diffs.len());
+            eprintln!(
+                "error: {} differs from the spec in {} files; run `stackc build` to update",
+                out.display(),
+                diffs.len()
+            );
             exit::FAILED
         }
         Err(e) => {

@@ -1,4 +1,4 @@
-use super::{exit, report, DiagnosticFormat, SpecArgs};
+use super::{DiagnosticFormat, SpecArgs, exit, report};
 use crate::compile;
 
 pub fn run(args: &SpecArgs, format: DiagnosticFormat) -> u8 {
@@ -14,7 +14,11 @@ pub fn run(args: &SpecArgs, format: DiagnosticFormat) -> u8 {
         Ok(compiled) => {
             if format == DiagnosticFormat::Human {
                 let m = &compiled.model;
-                let env = args.env.as_deref().map(|e| format!(" with --env {e}")).unwrap_or_default();
+                let env = args
+                    .env
+                    .as_deref()
+                    .map(|e| format!(" with --env {e}"))
+                    .unwrap_or_default();
                 println!(
                     "{}: stack `{}`{env} is valid: {}, {}, {}, {}",
                     source.display_name(),

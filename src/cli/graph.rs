@@ -1,4 +1,4 @@
-use super::{exit, report, DiagnosticFormat, GraphFormat, SpecArgs};
+use super::{DiagnosticFormat, GraphFormat, SpecArgs, exit, report};
 use crate::{compile, graph};
 
 pub fn run(args: &SpecArgs, format: GraphFormat) -> u8 {

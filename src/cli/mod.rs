@@ -12,7 +12,12 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
-#[command(name = "stackc", version, about = "Compile one stack.toml into Compose, Dockerfiles, Kubernetes and ECS", max_term_width = 100)]
+#[command(
+    name = "stackc",
+    version,
+    about = "Compile one stack.toml into Compose, Dockerfiles, Kubernetes and ECS",
+    max_term_width = 100
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -105,7 +110,12 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Check { spec, format } => check::run(&spec, format),
-        Command::Build { spec, target, out, check } => build::run(&spec, target, &out, check),
+        Command::Build {
+            spec,
+            target,
+            out,
+            check,
+        } => build::run(&spec, target, &out, check),
         Command::Graph { spec, format } => graph::run(&spec, format),
         Command::Schema { check } => schema::run(check.as_deref()),
         Command::Completions { shell } => {

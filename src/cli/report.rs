@@ -2,16 +2,19 @@
 
 use std::io::IsTerminal;
 
-use super::{exit, DiagnosticFormat, SpecArgs};
+use super::{DiagnosticFormat, SpecArgs, exit};
 use crate::compile::{Compiled, Outcome, UnknownEnvironment};
-use crate::diagnostics::{render_human, render_json, Code, Diagnostic};
+use crate::diagnostics::{Code, Diagnostic, render_human, render_json};
 use crate::source::SourceFile;
 
 /// Reads the spec, or reports why it cannot be read.
 pub fn read(args: &SpecArgs, format: DiagnosticFormat) -> Result<SourceFile, u8> {
     SourceFile::read(&args.spec).map_err(|e| {
         let source = SourceFile::new(&args.spec, "");
-        let d = Diagnostic::error(Code::Io, format!("cannot read {}: {e}", args.spec.display()));
+        let d = Diagnostic::error(
+            Code::Io,
+            format!("cannot read {}: {e}", args.spec.display()),
+        );
         print(&source, &[d], format);
         exit::FAILED
     })
@@ -29,8 +32,16 @@ pub fn print(source: &SourceFile, diagnostics: &[Diagnostic], format: Diagnostic
             let errors = diagnostics.iter().filter(|d| d.is_error()).count();
             let warnings = diagnostics.len() - errors;
             if errors > 0 {
-                let also = if warnings > 0 { format!(" and {}", plural(warnings, "warning")) } else { String::new() };
-                eprintln!("error: {}{also} in {}", plural(errors, "error"), source.display_name());
+                let also = if warnings > 0 {
+                    format!(" and {}", plural(warnings, "warning"))
+                } else {
+                    String::new()
+                };
+                eprintln!(
+                    "error: {}{also} in {}",
+                    plural(errors, "error"),
+                    source.display_name()
+                );
             }
         }
     }
@@ -46,7 +57,11 @@ pub fn usage(error: &UnknownEnvironment) -> u8 {
 }
 
 /// Prints the outcome's diagnostics and hands back the compiled spec when it has no errors.
-pub fn finish(source: &SourceFile, outcome: Outcome, format: DiagnosticFormat) -> Result<Compiled, u8> {
+pub fn finish(
+    source: &SourceFile,
+    outcome: Outcome,
+    format: DiagnosticFormat,
+) -> Result<Compiled, u8> {
     print(source, &outcome.diagnostics, format);
     match outcome.compiled {
         Some(c) if !outcome.diagnostics.iter().any(Diagnostic::is_error) => Ok(c),

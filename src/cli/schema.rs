@@ -12,7 +12,11 @@ pub fn run(check: Option<&Path>) -> u8 {
     match std::fs::read_to_string(path) {
         Ok(existing) if existing == schema => exit::OK,
         Ok(_) => {
-            eprintln!("error: {} is stale; regenerate it with `stackc schema > {}`", path.display(), path.display());
+            eprintln!(
+                "error: {} is stale; regenerate it with `stackc schema > {}`",
+                path.display(),
+                path.display()
+            );
             exit::FAILED
         }
         Err(e) => {

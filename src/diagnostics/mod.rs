@@ -38,16 +38,29 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(code: Code, message: impl Into<String>) -> Self {
-        Self { code, severity: Severity::Error, message: message.into(), labels: Vec::new(), help: None, env: None }
+        Self {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            labels: Vec::new(),
+            help: None,
+            env: None,
+        }
     }
 
     pub fn warning(code: Code, message: impl Into<String>) -> Self {
-        Self { severity: Severity::Warning, ..Self::error(code, message) }
+        Self {
+            severity: Severity::Warning,
+            ..Self::error(code, message)
+        }
     }
 
     #[must_use]
     pub fn at(mut self, span: Range<usize>, text: impl Into<String>) -> Self {
-        self.labels.push(Label { span, text: text.into() });
+        self.labels.push(Label {
+            span,
+            text: text.into(),
+        });
         self
     }
 
@@ -101,6 +114,11 @@ impl Diagnostics {
     }
 
     #[must_use]
+    pub fn error_count(&self) -> usize {
+        self.0.iter().filter(|d| d.is_error()).count()
+    }
+
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -113,10 +131,18 @@ impl Diagnostics {
     #[must_use]
     pub fn into_sorted(mut self) -> Vec<Diagnostic> {
         self.0.sort_by(|a, b| {
-            let key = |d: &Diagnostic| (d.span().map(|s| (s.start, s.end)), d.severity, d.code, d.message.clone());
+            let key = |d: &Diagnostic| {
+                (
+                    d.span().map(|s| (s.start, s.end)),
+                    d.severity,
+                    d.code,
+                    d.message.clone(),
+                )
+            };
             key(a).cmp(&key(b))
         });
-        self.0.dedup_by(|a, b| a.code == b.code && a.span() == b.span() && a.message == b.message);
+        self.0
+            .dedup_by(|a, b| a.code == b.code && a.span() == b.span() && a.message == b.message);
         self.0
     }
 

@@ -41,7 +41,10 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.diagnostic.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.diagnostic
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -64,11 +67,18 @@ impl miette::Diagnostic for Report<'_> {
 /// Renders diagnostics the way a person reads them, colored when `color` is set.
 #[must_use]
 pub fn render_human(source: &SourceFile, diagnostics: &[Diagnostic], color: bool) -> String {
-    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(110);
     let mut out = String::new();
     for diagnostic in diagnostics {
-        let report = Report { diagnostic, source: NamedSource::new(source.display_name(), source.text().to_owned()) };
+        let report = Report {
+            diagnostic,
+            source: NamedSource::new(source.display_name(), source.text().to_owned()),
+        };
         // Writing into a String cannot fail.
         let _ = handler.render_report(&mut out, &report);
     }

@@ -1,5 +1,8 @@
 /// The closest candidate to `wrong`, if it is close enough to be a plausible typo.
-pub fn did_you_mean<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    wrong: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .filter(|c| *c != wrong)
@@ -16,7 +19,10 @@ mod tests {
     #[test]
     fn suggests_close_names_only() {
         assert_eq!(did_you_mean("dbb", ["db", "cache"]), Some("db"));
-        assert_eq!(did_you_mean("replica", ["replicas", "port"]), Some("replicas"));
+        assert_eq!(
+            did_you_mean("replica", ["replicas", "port"]),
+            Some("replicas")
+        );
         assert_eq!(did_you_mean("zzz", ["db", "cache"]), None);
     }
 }

@@ -9,18 +9,34 @@ use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 
 pub fn find(g: &StackGraph) -> Diagnostics {
     let mut out = Diagnostics::default();
-    let mut components: Vec<Vec<NodeIndex>> = tarjan_scc(&g.graph).into_iter().filter(|c| c.len() > 1).collect();
+    let mut components: Vec<Vec<NodeIndex>> = tarjan_scc(&g.graph)
+        .into_iter()
+        .filter(|c| c.len() > 1)
+        .collect();
     for c in &mut components {
         c.sort_by(|a, b| g.graph[*a].name.cmp(&g.graph[*b].name));
     }
     components.sort_by(|a, b| g.graph[a[0]].name.cmp(&g.graph[b[0]].name));
     for component in components {
         let cycle = cycle_through(g, &component);
-        let names: Vec<&str> = cycle.iter().map(|(n, _)| g.graph[*n].name.as_str()).chain([g.graph[cycle[0].0].name.as_str()]).collect();
-        let mut d = Diagnostic::error(Code::DependencyCycle, format!("dependency cycle: {}", names.join(" -> ")));
+        let names: Vec<&str> = cycle
+            .iter()
+            .map(|(n, _)| g.graph[*n].name.as_str())
+            .chain([g.graph[cycle[0].0].name.as_str()])
+            .collect();
+        let mut d = Diagnostic::error(
+            Code::DependencyCycle,
+            format!("dependency cycle: {}", names.join(" -> ")),
+        );
         for (i, (node, span)) in cycle.iter().enumerate() {
             let next = cycle[(i + 1) % cycle.len()].0;
-            d = d.at(span.clone(), format!("`{}` waits for `{}`", g.graph[*node].name, g.graph[next].name));
+            d = d.at(
+                span.clone(),
+                format!(
+                    "`{}` waits for `{}`",
+                    g.graph[*node].name, g.graph[next].name
+                ),
+            );
         }
         out.push(d.help("nothing in a cycle can start first: remove one of these dependencies (a `${…}` reference in env counts as one)"));
     }
@@ -28,17 +44,23 @@ pub fn find(g: &StackGraph) -> Diagnostics {
 }
 
 /// A shortest cycle through the component's first node, as (node, span of its edge to the next node).
-fn cycle_through(g: &StackGraph, component: &[NodeIndex]) -> Vec<(NodeIndex, std::ops::Range<usize>)> {
+fn cycle_through(
+    g: &StackGraph,
+    component: &[NodeIndex],
+) -> Vec<(NodeIndex, std::ops::Range<usize>)> {
     let start = component[0];
     // Breadth-first search back to `start`, inside the component, visiting targets in name order.
-    let mut parent: std::collections::HashMap<NodeIndex, (NodeIndex, std::ops::Range<usize>)> = std::collections::HashMap::new();
+    let mut parent: std::collections::HashMap<NodeIndex, (NodeIndex, std::ops::Range<usize>)> =
+        std::collections::HashMap::new();
     let mut queue = std::collections::VecDeque::from([start]);
     while let Some(node) = queue.pop_front() {
         let mut next: Vec<_> = g
             .graph
             .edges(node)
             .filter_map(|e| match e.weight() {
-                Edge::DependsOn { span, .. } if component.contains(&e.target()) => Some((e.target(), span.clone())),
+                Edge::DependsOn { span, .. } if component.contains(&e.target()) => {
+                    Some((e.target(), span.clone()))
+                }
                 _ => None,
             })
             .collect();

@@ -30,7 +30,11 @@ pub struct Node {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Edge {
     /// The source waits for the target.
-    DependsOn { condition: Condition, origin: DependencyOrigin, span: std::ops::Range<usize> },
+    DependsOn {
+        condition: Condition,
+        origin: DependencyOrigin,
+        span: std::ops::Range<usize>,
+    },
     /// The source mounts the target volume at `path`.
     Mount { path: String },
 }
@@ -50,16 +54,35 @@ impl StackGraph {
         let mut graph = DiGraph::new();
         let mut index = BTreeMap::new();
         for w in model.workloads() {
-            index.insert(w.name.clone(), graph.add_node(Node { name: w.name.clone(), kind: NodeKind::Workload(w.kind) }));
+            index.insert(
+                w.name.clone(),
+                graph.add_node(Node {
+                    name: w.name.clone(),
+                    kind: NodeKind::Workload(w.kind),
+                }),
+            );
         }
         for r in model.resources.values() {
-            let kind = NodeKind::Resource { kind: r.kind, external: r.external.is_some() };
-            index.insert(r.name.clone(), graph.add_node(Node { name: r.name.clone(), kind }));
+            let kind = NodeKind::Resource {
+                kind: r.kind,
+                external: r.external.is_some(),
+            };
+            index.insert(
+                r.name.clone(),
+                graph.add_node(Node {
+                    name: r.name.clone(),
+                    kind,
+                }),
+            );
         }
         for w in model.workloads() {
             let from = index[&w.name];
             for d in &w.depends_on {
-                let edge = Edge::DependsOn { condition: d.condition, origin: d.origin, span: d.span.clone() };
+                let edge = Edge::DependsOn {
+                    condition: d.condition,
+                    origin: d.origin,
+                    span: d.span.clone(),
+                };
                 graph.add_edge(from, index[&d.target], edge);
             }
             for (path, volume) in &w.volumes {
@@ -68,7 +91,11 @@ impl StackGraph {
         }
         let this = Self { graph, index };
         let diagnostics = cycles::find(&this);
-        if diagnostics.is_empty() { Ok(this) } else { Err(diagnostics) }
+        if diagnostics.is_empty() {
+            Ok(this)
+        } else {
+            Err(diagnostics)
+        }
     }
 
     pub fn nodes(&self) -> impl Iterator<Item = &Node> {
@@ -81,7 +108,13 @@ impl StackGraph {
         let mut edges: Vec<_> = self
             .graph
             .edge_references()
-            .map(|e| (&self.graph[e.source()].name, &self.graph[e.target()].name, e.weight()))
+            .map(|e| {
+                (
+                    &self.graph[e.source()].name,
+                    &self.graph[e.target()].name,
+                    e.weight(),
+                )
+            })
             .collect();
         edges.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
         edges
@@ -99,14 +132,24 @@ impl StackGraph {
         self.depends_edges(name, petgraph::Direction::Incoming)
     }
 
-    fn depends_edges(&self, name: &Name, direction: petgraph::Direction) -> Vec<(&Name, Condition)> {
-        let Some(&node) = self.index.get(name) else { return Vec::new() };
+    fn depends_edges(
+        &self,
+        name: &Name,
+        direction: petgraph::Direction,
+    ) -> Vec<(&Name, Condition)> {
+        let Some(&node) = self.index.get(name) else {
+            return Vec::new();
+        };
         let mut out: Vec<_> = self
             .graph
             .edges_directed(node, direction)
             .filter_map(|e| match e.weight() {
                 Edge::DependsOn { condition, .. } => {
-                    let other = if direction == petgraph::Direction::Outgoing { e.target() } else { e.source() };
+                    let other = if direction == petgraph::Direction::Outgoing {
+                        e.target()
+                    } else {
+                        e.source()
+                    };
                     Some((&self.graph[other].name, *condition))
                 }
                 Edge::Mount { .. } => None,
@@ -120,19 +163,38 @@ impl StackGraph {
     /// everything it waits for; ties broken by name.
     #[must_use]
     pub fn startup_order(&self) -> Vec<&Name> {
-        let runs = |n: &Node| !matches!(n.kind, NodeKind::Resource { kind: ResourceKind::Volume, .. } | NodeKind::Resource { external: true, .. });
-        let mut waiting: BTreeMap<&Name, usize> = self.index.iter().filter(|(_, i)| runs(&self.graph[**i])).map(|(n, _)| (n, 0)).collect();
+        let runs = |n: &Node| {
+            !matches!(
+                n.kind,
+                NodeKind::Resource {
+                    kind: ResourceKind::Volume,
+                    ..
+                } | NodeKind::Resource { external: true, .. }
+            )
+        };
+        let mut waiting: BTreeMap<&Name, usize> = self
+            .index
+            .iter()
+            .filter(|(_, i)| runs(&self.graph[**i]))
+            .map(|(n, _)| (n, 0))
+            .collect();
         for (from, to, edge) in self.edges() {
             if matches!(edge, Edge::DependsOn { .. }) && waiting.contains_key(to) {
                 *waiting.get_mut(from).expect("node") += 1;
             }
         }
-        let mut ready: BTreeSet<&Name> = waiting.iter().filter(|(_, n)| **n == 0).map(|(k, _)| *k).collect();
+        let mut ready: BTreeSet<&Name> = waiting
+            .iter()
+            .filter(|(_, n)| **n == 0)
+            .map(|(k, _)| *k)
+            .collect();
         let mut order = Vec::with_capacity(waiting.len());
         while let Some(next) = ready.pop_first() {
             order.push(next);
             for (dependent, _) in self.dependents(next) {
-                let Some(count) = waiting.get_mut(dependent) else { continue };
+                let Some(count) = waiting.get_mut(dependent) else {
+                    continue;
+                };
                 *count -= 1;
                 if *count == 0 {
                     ready.insert(dependent);

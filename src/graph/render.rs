@@ -6,32 +6,55 @@ use serde::Serialize;
 
 use super::{Edge, NodeKind, StackGraph};
 use crate::model::{Condition, DependencyOrigin, Model, WorkloadKind};
+use crate::units::Name;
 
 fn kind_label(kind: NodeKind) -> String {
     match kind {
         NodeKind::Workload(WorkloadKind::Service) => "service".into(),
         NodeKind::Workload(WorkloadKind::Job) => "job".into(),
-        NodeKind::Resource { kind, external: false } => kind.to_string(),
-        NodeKind::Resource { kind, external: true } => format!("{kind}, external"),
+        NodeKind::Resource {
+            kind,
+            external: false,
+        } => kind.to_string(),
+        NodeKind::Resource {
+            kind,
+            external: true,
+        } => format!("{kind}, external"),
     }
 }
 
 /// Graphviz DOT. The gateway, when there are routes, is drawn as an extra node.
 #[must_use]
 pub fn render_dot(model: &Model, graph: &StackGraph) -> String {
-    let mut out = format!("digraph \"{}\" {{\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n", model.name);
+    let mut out = format!(
+        "digraph \"{}\" {{\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n",
+        model.name
+    );
     for node in graph.nodes() {
         let shape = match node.kind {
             NodeKind::Workload(WorkloadKind::Service) => "shape=box",
             NodeKind::Workload(WorkloadKind::Job) => "shape=box, style=dashed",
             NodeKind::Resource { .. } => "shape=cylinder",
         };
-        let _ = writeln!(out, "  \"{0}\" [{shape}, label=\"{0}\\n{1}\"];", node.name, kind_label(node.kind));
+        let _ = writeln!(
+            out,
+            "  \"{0}\" [{shape}, label=\"{0}\\n{1}\"];",
+            node.name,
+            kind_label(node.kind)
+        );
     }
     if let Some(gateway) = &model.gateway {
-        let _ = writeln!(out, "  \"<gateway>\" [shape=oval, label=\"gateway\\n:{}\"];", gateway.port);
+        let _ = writeln!(
+            out,
+            "  \"<gateway>\" [shape=oval, label=\"gateway\\n:{}\"];",
+            gateway.port
+        );
         for route in &model.routes {
-            let _ = writeln!(out, "  \"<gateway>\" -> \"{}\" [label=\"{}\", color=blue];", route.service, route.prefix);
+            let _ = writeln!(
+                out,
+                "  \"<gateway>\" -> \"{}\" [label=\"{}\", color=blue];",
+                route.service, route.prefix
+            );
         }
     }
     for (from, to, edge) in graph.edges() {
@@ -56,12 +79,23 @@ pub fn render_mermaid(model: &Model, graph: &StackGraph) -> String {
             NodeKind::Workload(WorkloadKind::Job) => ("[/", "/]"),
             NodeKind::Resource { .. } => ("[(", ")]"),
         };
-        let _ = writeln!(out, "  {}{open}\"{} ({})\"{close}", id(node.name.as_str()), node.name, kind_label(node.kind));
+        let _ = writeln!(
+            out,
+            "  {}{open}\"{} ({})\"{close}",
+            id(node.name.as_str()),
+            node.name,
+            kind_label(node.kind)
+        );
     }
     if let Some(gateway) = &model.gateway {
         let _ = writeln!(out, "  gateway((\"gateway :{}\"))", gateway.port);
         for route in &model.routes {
-            let _ = writeln!(out, "  gateway -->|\"{}\"| {}", route.prefix, id(route.service.as_str()));
+            let _ = writeln!(
+                out,
+                "  gateway -->|\"{}\"| {}",
+                route.prefix,
+                id(route.service.as_str())
+            );
         }
     }
     for (from, to, edge) in graph.edges() {
@@ -69,8 +103,17 @@ pub fn render_mermaid(model: &Model, graph: &StackGraph) -> String {
             Edge::DependsOn { condition, .. } => condition.to_string(),
             Edge::Mount { path } => path.clone(),
         };
-        let arrow = if matches!(edge, Edge::Mount { .. }) { "-.->" } else { "-->" };
-        let _ = writeln!(out, "  {} {arrow}|\"{label}\"| {}", id(from.as_str()), id(to.as_str()));
+        let arrow = if matches!(edge, Edge::Mount { .. }) {
+            "-.->"
+        } else {
+            "-->"
+        };
+        let _ = writeln!(
+            out,
+            "  {} {arrow}|\"{label}\"| {}",
+            id(from.as_str()),
+            id(to.as_str())
+        );
     }
     out
 }
@@ -124,16 +167,25 @@ pub fn render_json(model: &Model, graph: &StackGraph) -> String {
             let (kind, resource_type, external) = match n.kind {
                 NodeKind::Workload(WorkloadKind::Service) => ("service", None, false),
                 NodeKind::Workload(WorkloadKind::Job) => ("job", None, false),
-                NodeKind::Resource { kind, external } => ("resource", Some(kind.as_str()), external),
+                NodeKind::Resource { kind, external } => {
+                    ("resource", Some(kind.as_str()), external)
+                }
             };
-            JsonNode { name: n.name.as_str(), kind, resource_type, external }
+            JsonNode {
+                name: n.name.as_str(),
+                kind,
+                resource_type,
+                external,
+            }
         })
         .collect();
     let edges = graph
         .edges()
         .into_iter()
         .map(|(from, to, edge)| match edge {
-            Edge::DependsOn { condition, origin, .. } => JsonEdge {
+            Edge::DependsOn {
+                condition, origin, ..
+            } => JsonEdge {
                 from: from.as_str(),
                 to: to.as_str(),
                 kind: "depends_on",
@@ -141,15 +193,24 @@ pub fn render_json(model: &Model, graph: &StackGraph) -> String {
                 origin: Some(*origin),
                 path: None,
             },
-            Edge::Mount { path } => {
-                JsonEdge { from: from.as_str(), to: to.as_str(), kind: "mount", condition: None, origin: None, path: Some(path) }
-            }
+            Edge::Mount { path } => JsonEdge {
+                from: from.as_str(),
+                to: to.as_str(),
+                kind: "mount",
+                condition: None,
+                origin: None,
+                path: Some(path),
+            },
         })
         .collect();
     let routes = model
         .routes
         .iter()
-        .map(|r| JsonRoute { prefix: &r.prefix, service: r.service.as_str(), strip_prefix: r.strip_prefix })
+        .map(|r| JsonRoute {
+            prefix: &r.prefix,
+            service: r.service.as_str(),
+            strip_prefix: r.strip_prefix,
+        })
         .collect();
     let doc = JsonGraph {
         stack: model.name.as_str(),
@@ -157,7 +218,11 @@ pub fn render_json(model: &Model, graph: &StackGraph) -> String {
         nodes,
         edges,
         routes,
-        startup_order: graph.startup_order().into_iter().map(|n| n.as_str()).collect(),
+        startup_order: graph
+            .startup_order()
+            .into_iter()
+            .map(Name::as_str)
+            .collect(),
     };
     serde_json::to_string_pretty(&doc).expect("graph serializes") + "\n"
 }

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 pub use kinds::{Condition, ResourceKind, Runtime};
-pub use placeholder::{split as split_placeholders, Piece};
+pub use placeholder::{Piece, split as split_placeholders};
 pub use resolve::resolve;
 
 use crate::units::{ByteSize, Duration, EnvVarName, MilliCpu, Name, Port, SecretName};
@@ -192,7 +192,11 @@ pub enum ServiceField {
 }
 
 impl ServiceField {
-    pub const ALL: [(&'static str, Self); 3] = [("url", Self::Url), ("host", Self::Host), ("port", Self::Port)];
+    pub const ALL: [(&'static str, Self); 3] = [
+        ("url", Self::Url),
+        ("host", Self::Host),
+        ("port", Self::Port),
+    ];
 }
 
 impl EnvValue {
@@ -212,9 +216,10 @@ impl EnvValue {
     #[must_use]
     pub fn is_secret(&self, model: &Model) -> bool {
         self.parts.iter().any(|p| match p {
-            EnvPart::Ref(Reference::ResourceOutput { resource, output }) => {
-                model.resources.get(resource).is_some_and(|r| r.output_is_secret(output))
-            }
+            EnvPart::Ref(Reference::ResourceOutput { resource, output }) => model
+                .resources
+                .get(resource)
+                .is_some_and(|r| r.output_is_secret(output)),
             _ => false,
         })
     }

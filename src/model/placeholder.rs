@@ -7,7 +7,10 @@ use std::ops::Range;
 pub enum Piece {
     Text(String),
     /// A placeholder's dotted path (`resources.db.url`) and its byte range within the value.
-    Placeholder { path: Vec<String>, range: Range<usize> },
+    Placeholder {
+        path: Vec<String>,
+        range: Range<usize>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,9 +28,9 @@ pub fn split(value: &str) -> Result<Vec<Piece>, PlaceholderError> {
     while let Some(i) = rest.find('$') {
         text.push_str(&rest[..i]);
         let after = &rest[i..];
-        if after.starts_with("$${") {
+        if let Some(escaped) = after.strip_prefix("$${") {
             text.push_str("${");
-            rest = &after[3..];
+            rest = escaped;
             offset += i + 3;
         } else if let Some(body) = after.strip_prefix("${") {
             let start = offset + i;
@@ -40,12 +43,18 @@ pub fn split(value: &str) -> Result<Vec<Piece>, PlaceholderError> {
             let inner = &body[..end];
             let range = start..start + end + 3;
             if inner.is_empty() || inner.split('.').any(|p| p.trim() != p || p.is_empty()) {
-                return Err(PlaceholderError { message: format!("malformed placeholder `${{{inner}}}`"), range });
+                return Err(PlaceholderError {
+                    message: format!("malformed placeholder `${{{inner}}}`"),
+                    range,
+                });
             }
             if !text.is_empty() {
                 pieces.push(Piece::Text(std::mem::take(&mut text)));
             }
-            pieces.push(Piece::Placeholder { path: inner.split('.').map(str::to_owned).collect(), range });
+            pieces.push(Piece::Placeholder {
+                path: inner.split('.').map(str::to_owned).collect(),
+                range,
+            });
             rest = &body[end + 1..];
             offset = start + end + 3;
         } else {
@@ -66,22 +75,35 @@ mod tests {
     use super::*;
 
     fn ph(path: &str, range: Range<usize>) -> Piece {
-        Piece::Placeholder { path: path.split('.').map(str::to_owned).collect(), range }
+        Piece::Placeholder {
+            path: path.split('.').map(str::to_owned).collect(),
+            range,
+        }
     }
 
     #[test]
     fn splits_text_and_placeholders() {
         assert_eq!(split("plain").unwrap(), vec![Piece::Text("plain".into())]);
-        assert_eq!(split("${resources.db.url}").unwrap(), vec![ph("resources.db.url", 0..19)]);
+        assert_eq!(
+            split("${resources.db.url}").unwrap(),
+            vec![ph("resources.db.url", 0..19)]
+        );
         assert_eq!(
             split("http://${services.api.host}:80").unwrap(),
-            vec![Piece::Text("http://".into()), ph("services.api.host", 7..27), Piece::Text(":80".into())]
+            vec![
+                Piece::Text("http://".into()),
+                ph("services.api.host", 7..27),
+                Piece::Text(":80".into())
+            ]
         );
     }
 
     #[test]
     fn escapes_and_lone_dollars() {
-        assert_eq!(split("$${HOME} costs $5").unwrap(), vec![Piece::Text("${HOME} costs $5".into())]);
+        assert_eq!(
+            split("$${HOME} costs $5").unwrap(),
+            vec![Piece::Text("${HOME} costs $5".into())]
+        );
         assert_eq!(split("a$").unwrap(), vec![Piece::Text("a$".into())]);
     }
 

@@ -33,7 +33,14 @@ fn existing(dir: &Path, folders: &[&str]) -> io::Result<Vec<String>> {
     }
     let mut rel: Vec<String> = out
         .into_iter()
-        .filter_map(|p| p.strip_prefix(dir).ok().map(|r| r.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")))
+        .filter_map(|p| {
+            p.strip_prefix(dir).ok().map(|r| {
+                r.components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+        })
         .collect();
     rel.sort();
     Ok(rel)
@@ -65,15 +72,15 @@ pub fn write(dir: &Path, folders: &[&str], artifacts: &Artifacts) -> io::Result<
             continue;
         }
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| with_path(e, parent))?;
+            std::fs::create_dir_all(parent).map_err(|e| with_path(&e, parent))?;
         }
-        std::fs::write(&path, contents).map_err(|e| with_path(e, &path))?;
+        std::fs::write(&path, contents).map_err(|e| with_path(&e, &path))?;
         report.written.push(rel.clone());
     }
     for rel in existing(dir, folders)? {
         if !artifacts.contains_key(&rel) {
             let path = dir.join(&rel);
-            std::fs::remove_file(&path).map_err(|e| with_path(e, &path))?;
+            std::fs::remove_file(&path).map_err(|e| with_path(&e, &path))?;
             report.removed.push(rel);
         }
     }
@@ -90,9 +97,14 @@ pub fn check(dir: &Path, folders: &[&str], artifacts: &Artifacts) -> io::Result<
         let path = dir.join(rel);
         match std::fs::read_to_string(&path) {
             Ok(old) if old == *contents => {}
-            Ok(old) => out.push(Difference::Changed { path: rel.clone(), diff: unified_diff(rel, &old, contents) }),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => out.push(Difference::Missing(rel.clone())),
-            Err(e) => return Err(with_path(e, &path)),
+            Ok(old) => out.push(Difference::Changed {
+                path: rel.clone(),
+                diff: unified_diff(rel, &old, contents),
+            }),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                out.push(Difference::Missing(rel.clone()))
+            }
+            Err(e) => return Err(with_path(&e, &path)),
         }
     }
     for rel in existing(dir, folders)? {
@@ -111,7 +123,7 @@ fn unified_diff(rel: &str, old: &str, new: &str) -> String {
         .to_string()
 }
 
-fn with_path(e: io::Error, path: &Path) -> io::Error {
+fn with_path(e: &io::Error, path: &Path) -> io::Error {
     io::Error::new(e.kind(), format!("{}: {e}", path.display()))
 }
 
@@ -120,20 +132,28 @@ mod tests {
     use super::*;
 
     fn artifacts(items: &[(&str, &str)]) -> Artifacts {
-        items.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        items
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     #[test]
     fn writes_then_checks_clean_then_detects_drift() {
         let dir = tempfile::tempdir().unwrap();
-        let a = artifacts(&[("compose/compose.yaml", "a: 1\n"), ("compose/nginx.conf", "x\n")]);
+        let a = artifacts(&[
+            ("compose/compose.yaml", "a: 1\n"),
+            ("compose/nginx.conf", "x\n"),
+        ]);
         let report = write(dir.path(), &["compose"], &a).unwrap();
         assert_eq!(report.written.len(), 2);
         assert!(check(dir.path(), &["compose"], &a).unwrap().is_empty());
 
         let b = artifacts(&[("compose/compose.yaml", "a: 2\n")]);
         let diffs = check(dir.path(), &["compose"], &b).unwrap();
-        assert!(matches!(&diffs[0], Difference::Changed { diff, .. } if diff.contains("-a: 1") && diff.contains("+a: 2")));
+        assert!(
+            matches!(&diffs[0], Difference::Changed { diff, .. } if diff.contains("-a: 1") && diff.contains("+a: 2"))
+        );
         assert_eq!(diffs[1], Difference::Stale("compose/nginx.conf".into()));
 
         let report = write(dir.path(), &["compose"], &b).unwrap();
@@ -145,7 +165,12 @@ mod tests {
     fn unowned_files_are_left_alone() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("README"), "mine").unwrap();
-        write(dir.path(), &["compose"], &artifacts(&[("compose/c.yaml", "x")])).unwrap();
+        write(
+            dir.path(),
+            &["compose"],
+            &artifacts(&[("compose/c.yaml", "x")]),
+        )
+        .unwrap();
         assert!(dir.path().join("README").exists());
     }
 }

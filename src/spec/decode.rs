@@ -4,18 +4,26 @@ use std::collections::BTreeSet;
 use std::ops::Range;
 
 use serde::de::DeserializeOwned;
-use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::Spanned;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::{Parsed, Sp, StackSpec};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 
-pub fn decode(root: &Spanned<DeTable<'_>>, environments: Vec<Sp<String>>, diags: &mut Diagnostics) -> Parsed {
-    let mut spec = StackSpec { environments, ..StackSpec::default() };
+/// Consumes the tree: each value moves into its deserializer, nothing is copied twice.
+pub fn decode(
+    root: Spanned<DeTable<'_>>,
+    environments: Vec<Sp<String>>,
+    diags: &mut Diagnostics,
+) -> Parsed {
+    let mut spec = StackSpec {
+        environments,
+        ..StackSpec::default()
+    };
     let mut broken = BTreeSet::new();
-    let table = root.get_ref();
+    let mut table = root.into_inner();
 
-    match table.get("stack") {
+    match table.remove("stack") {
         Some(value) => spec.stack = one(value, "[stack]", diags),
         None => diags.push(
             Diagnostic::error(Code::MissingField, "the spec has no [stack] table")
@@ -23,73 +31,87 @@ pub fn decode(root: &Spanned<DeTable<'_>>, environments: Vec<Sp<String>>, diags:
                 .help("start the file with:\n[stack]\nname = \"my-stack\""),
         ),
     }
-    spec.services = named(table.get("services"), "service", &mut broken, diags);
-    spec.jobs = named(table.get("jobs"), "job", &mut broken, diags);
-    spec.resources = named(table.get("resources"), "resource", &mut broken, diags);
-    if let Some(routes) = table.get("routes") {
-        if let Some(entries) = as_table(routes, "[routes]", diags) {
+    spec.services = named(table.remove("services"), "service", &mut broken, diags);
+    spec.jobs = named(table.remove("jobs"), "job", &mut broken, diags);
+    spec.resources = named(table.remove("resources"), "resource", &mut broken, diags);
+    if let Some(routes) = table.remove("routes") {
+        let span = routes.span();
+        if let Some(entries) = into_table(routes, "[routes]", diags) {
             let decoded = entries
-                .iter()
+                .into_iter()
                 .filter_map(|(path, value)| {
                     let path = Sp::new(path.span(), path.get_ref().to_string());
                     let route = one(value, &format!("route `{}`", path.get()), diags)?;
                     Some((path, route))
                 })
                 .collect();
-            spec.routes = Some(Sp::new(routes.span(), decoded));
+            spec.routes = Some(Sp::new(span, decoded));
         }
     }
-    if let Some(gateway) = table.get("gateway") {
+    if let Some(gateway) = table.remove("gateway") {
         spec.gateway = one(gateway, "[gateway]", diags);
     }
-    if let Some(targets) = table.get("targets") {
+    if let Some(targets) = table.remove("targets") {
         spec.targets = one(targets, "[targets]", diags);
     }
     Parsed { spec, broken }
 }
 
-fn as_table<'a, 'i>(value: &'a Spanned<DeValue<'i>>, what: &str, diags: &mut Diagnostics) -> Option<&'a DeTable<'i>> {
-    let table = value.get_ref().as_table();
-    if table.is_none() {
-        diags.push(
-            Diagnostic::error(Code::InvalidValue, format!("{what} must be a table, not {}", article(value.get_ref())))
-                .at(value.span(), "expected a table"),
-        );
+fn into_table<'i>(
+    value: Spanned<DeValue<'i>>,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Option<DeTable<'i>> {
+    let span = value.span();
+    match value.into_inner() {
+        DeValue::Table(t) => Some(t),
+        other => {
+            diags.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    format!("{what} must be a table, not {}", article(&other)),
+                )
+                .at(span, "expected a table"),
+            );
+            None
+        }
     }
-    table
 }
 
 fn named<T: DeserializeOwned>(
-    section: Option<&Spanned<DeValue<'_>>>,
+    section: Option<Spanned<DeValue<'_>>>,
     kind: &str,
     broken: &mut BTreeSet<String>,
     diags: &mut Diagnostics,
 ) -> std::collections::BTreeMap<Sp<String>, Sp<T>> {
-    let Some(section) = section else { return std::collections::BTreeMap::new() };
-    let Some(entries) = as_table(section, &format!("[{kind}s]"), diags) else {
+    let Some(entries) = section.and_then(|s| into_table(s, &format!("[{kind}s]"), diags)) else {
         return std::collections::BTreeMap::new();
     };
     entries
-        .iter()
+        .into_iter()
         .filter_map(|(name, value)| {
             let name = Sp::new(name.span(), name.get_ref().to_string());
-            match one(value, &format!("{kind} `{}`", name.get()), diags) {
-                Some(decoded) => Some((name, decoded)),
-                None => {
-                    broken.insert(name.get().clone());
-                    None
-                }
+            if let Some(decoded) = one(value, &format!("{kind} `{}`", name.get()), diags) {
+                Some((name, decoded))
+            } else {
+                broken.insert(name.get().clone());
+                None
             }
         })
         .collect()
 }
 
 /// Decodes one value, turning a serde error into a diagnostic about `what`.
-fn one<T: DeserializeOwned>(value: &Spanned<DeValue<'_>>, what: &str, diags: &mut Diagnostics) -> Option<Sp<T>> {
-    match Sp::<T>::deserialize(ValueDeserializer::from(value.clone())) {
+fn one<T: DeserializeOwned>(
+    value: Spanned<DeValue<'_>>,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Option<Sp<T>> {
+    let span = value.span();
+    match Sp::<T>::deserialize(ValueDeserializer::from(value)) {
         Ok(v) => Some(v),
         Err(e) => {
-            diags.push(decode_error(&e, value.span(), what));
+            diags.push(decode_error(&e, span, what));
             None
         }
     }
@@ -101,9 +123,11 @@ fn decode_error(e: &toml::de::Error, fallback: Range<usize>, what: &str) -> Diag
     let message = humanize(e.message());
     let span = e.span().unwrap_or(fallback);
     if message.starts_with("missing field") {
-        Diagnostic::error(Code::MissingField, format!("{what}: {message}")).at(span, "in this table")
+        Diagnostic::error(Code::MissingField, format!("{what}: {message}"))
+            .at(span, "in this table")
     } else {
-        Diagnostic::error(Code::InvalidValue, format!("{what}: {message}")).at(span, "invalid value")
+        Diagnostic::error(Code::InvalidValue, format!("{what}: {message}"))
+            .at(span, "invalid value")
     }
 }
 
@@ -147,7 +171,13 @@ mod tests {
 
     #[test]
     fn humanizes_serde_types() {
-        assert_eq!(humanize("invalid type: string \"x\", expected i64"), "invalid type: string \"x\", expected an integer");
-        assert_eq!(humanize("invalid type: integer `1`, expected struct HealthSpec"), "invalid type: integer `1`, expected a table");
+        assert_eq!(
+            humanize("invalid type: string \"x\", expected i64"),
+            "invalid type: string \"x\", expected an integer"
+        );
+        assert_eq!(
+            humanize("invalid type: integer `1`, expected struct HealthSpec"),
+            "invalid type: integer `1`, expected a table"
+        );
     }
 }

@@ -39,20 +39,28 @@ impl<'i> Document<'i> {
             for e in errors {
                 let span = e.span().unwrap_or(0..0);
                 diags.push(
-                    Diagnostic::error(Code::TomlSyntax, format!("invalid TOML: {}", e.message().trim_end()))
-                        .at(span, "here"),
+                    Diagnostic::error(
+                        Code::TomlSyntax,
+                        format!("invalid TOML: {}", e.message().trim_end()),
+                    )
+                    .at(span, "here"),
                 );
             }
             return None;
         }
         unknown::check(&root, diags);
         let environments = overlay::split(&mut root, diags);
-        Some(Self { base: root, environments })
+        Some(Self {
+            base: root,
+            environments,
+        })
     }
 
     /// The names of the environments, in file order.
     pub fn environment_names(&self) -> impl Iterator<Item = &str> {
-        self.environments.iter().map(|(name, _)| name.get().as_str())
+        self.environments
+            .iter()
+            .map(|(name, _)| name.get().as_str())
     }
 
     /// The spec with the named overlay applied (`None`: the base).
@@ -62,7 +70,8 @@ impl<'i> Document<'i> {
     pub fn specialise(&self, env: Option<&str>, diags: &mut Diagnostics) -> Result<Parsed, String> {
         let mut root = self.base.clone();
         if let Some(env) = env {
-            let Some((name, overlay)) = self.environments.iter().find(|(n, _)| n.get() == env) else {
+            let Some((name, overlay)) = self.environments.iter().find(|(n, _)| n.get() == env)
+            else {
                 let known: Vec<_> = self.environment_names().collect();
                 let hint = crate::diagnostics::did_you_mean(env, known.iter().copied())
                     .map(|s| format!("; did you mean `{s}`?"))
@@ -70,12 +79,15 @@ impl<'i> Document<'i> {
                 return Err(if known.is_empty() {
                     format!("unknown environment `{env}`: the spec defines no [environments]")
                 } else {
-                    format!("unknown environment `{env}` (defined: {}){hint}", known.join(", "))
+                    format!(
+                        "unknown environment `{env}` (defined: {}){hint}",
+                        known.join(", ")
+                    )
                 });
             };
             overlay::apply(root.get_mut(), name.get(), overlay, diags);
         }
         let env_names = self.environments.iter().map(|(n, _)| n.clone()).collect();
-        Ok(decode::decode(&root, env_names, diags))
+        Ok(decode::decode(root, env_names, diags))
     }
 }

@@ -1,15 +1,20 @@
 //! Environment overlays, merged on the raw tree: tables merge key by key, anything else replaces.
 
-use toml::de::{DeTable, DeValue};
 use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
 use super::Sp;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::units::Name;
 
 /// Takes `[environments]` out of the document, checking its shape and names.
-pub fn split<'i>(root: &mut Spanned<DeTable<'i>>, diags: &mut Diagnostics) -> Vec<(Sp<String>, Spanned<DeValue<'i>>)> {
-    let Some(envs) = root.get_mut().remove("environments") else { return Vec::new() };
+pub fn split<'i>(
+    root: &mut Spanned<DeTable<'i>>,
+    diags: &mut Diagnostics,
+) -> Vec<(Sp<String>, Spanned<DeValue<'i>>)> {
+    let Some(envs) = root.get_mut().remove("environments") else {
+        return Vec::new();
+    };
     let DeValue::Table(envs) = envs.into_inner() else {
         // The schema walk has no opinion on types; say it here.
         return Vec::new();
@@ -18,13 +23,22 @@ pub fn split<'i>(root: &mut Spanned<DeTable<'i>>, diags: &mut Diagnostics) -> Ve
     for (name, overlay) in envs {
         let name = Sp::new(name.span(), name.get_ref().to_string());
         if let Err(why) = name.get().parse::<Name>() {
-            diags.push(Diagnostic::error(Code::InvalidName, format!("invalid environment name: {why}")).at(name.span(), "environment name"));
+            diags.push(
+                Diagnostic::error(
+                    Code::InvalidName,
+                    format!("invalid environment name: {why}"),
+                )
+                .at(name.span(), "environment name"),
+            );
             continue;
         }
         if !overlay.get_ref().is_table() {
             diags.push(
-                Diagnostic::error(Code::InvalidValue, format!("environment `{}` must be a table", name.get()))
-                    .at(overlay.span(), "expected a table"),
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    format!("environment `{}` must be a table", name.get()),
+                )
+                .at(overlay.span(), "expected a table"),
             );
             continue;
         }
@@ -33,18 +47,32 @@ pub fn split<'i>(root: &mut Spanned<DeTable<'i>>, diags: &mut Diagnostics) -> Ve
     out
 }
 
-const NAMED_SECTIONS: [(&str, &str); 3] = [("services", "service"), ("jobs", "job"), ("resources", "resource")];
+const NAMED_SECTIONS: [(&str, &str); 3] = [
+    ("services", "service"),
+    ("jobs", "job"),
+    ("resources", "resource"),
+];
 
 /// Merges one overlay onto the base tree. Overlays may change what the base defines, never invent it.
-pub fn apply<'i>(base: &mut DeTable<'i>, env: &str, overlay: &Spanned<DeValue<'i>>, diags: &mut Diagnostics) {
-    let Some(overlay) = overlay.get_ref().as_table() else { return };
+pub fn apply<'i>(
+    base: &mut DeTable<'i>,
+    env: &str,
+    overlay: &Spanned<DeValue<'i>>,
+    diags: &mut Diagnostics,
+) {
+    let Some(overlay) = overlay.get_ref().as_table() else {
+        return;
+    };
     for (key, value) in overlay {
         let key_str: &str = key.get_ref();
         if let Some((section, kind)) = NAMED_SECTIONS.iter().find(|(s, _)| *s == key_str) {
             let Some(entries) = value.get_ref().as_table() else {
                 diags.push(
-                    Diagnostic::error(Code::InvalidValue, format!("environment `{env}`: `{section}` must be a table"))
-                        .at(value.span(), "expected a table"),
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        format!("environment `{env}`: `{section}` must be a table"),
+                    )
+                    .at(value.span(), "expected a table"),
                 );
                 continue;
             };
@@ -53,24 +81,23 @@ pub fn apply<'i>(base: &mut DeTable<'i>, env: &str, overlay: &Spanned<DeValue<'i
                     Some(DeValue::Table(t)) => t.get_mut(name.get_ref().as_ref()),
                     _ => None,
                 };
-                match target {
-                    Some(target) => merge(target, entry),
-                    None => {
-                        let known: Vec<String> = base
-                            .get(*section)
-                            .and_then(|s| s.get_ref().as_table())
-                            .map(|t| t.keys().map(|k| k.get_ref().to_string()).collect())
-                            .unwrap_or_default();
-                        diags.push(
-                            Diagnostic::error(
-                                Code::UnknownOverlayTarget,
-                                format!("environment `{env}` changes {kind} `{}`, which the base spec does not define", name.get_ref()),
-                            )
-                            .at(name.span(), format!("no such {kind}"))
-                            .suggest(name.get_ref(), known.iter().map(String::as_str))
-                            .with_default_help(format!("an overlay only changes what the base defines: add [{section}.{}] to the base", name.get_ref())),
-                        );
-                    }
+                if let Some(target) = target {
+                    merge(target, entry)
+                } else {
+                    let known: Vec<String> = base
+                        .get(*section)
+                        .and_then(|s| s.get_ref().as_table())
+                        .map(|t| t.keys().map(|k| k.get_ref().to_string()).collect())
+                        .unwrap_or_default();
+                    diags.push(
+                        Diagnostic::error(
+                            Code::UnknownOverlayTarget,
+                            format!("environment `{env}` changes {kind} `{}`, which the base spec does not define", name.get_ref()),
+                        )
+                        .at(name.span(), format!("no such {kind}"))
+                        .suggest(name.get_ref(), known.iter().map(String::as_str))
+                        .with_default_help(format!("an overlay only changes what the base defines: add [{section}.{}] to the base", name.get_ref())),
+                    );
                 }
             }
         } else if matches!(key_str, "routes" | "gateway" | "targets") {

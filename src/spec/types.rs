@@ -7,14 +7,21 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::values::{CpuSpec, DependsOnSpec, EnvValueSpec, OutputValueSpec, RouteSpec};
 use super::Sp;
+use super::values::{CpuSpec, DependsOnSpec, EnvValueSpec, OutputValueSpec, RouteSpec};
 
 pub type Named<T> = BTreeMap<Sp<String>, Sp<T>>;
 
+/// Routes in file order, each path with its target.
+pub type RouteList = Vec<(Sp<String>, Sp<RouteSpec>)>;
+
 /// A whole `stack.toml`.
 #[derive(Debug, Clone, Default, JsonSchema)]
-#[schemars(deny_unknown_fields, title = "stack.toml", description = "A stackc system description")]
+#[schemars(
+    deny_unknown_fields,
+    title = "stack.toml",
+    description = "A stackc system description"
+)]
 pub struct StackSpec {
     pub stack: Option<Sp<StackMeta>>,
     /// Long-running containers.
@@ -28,7 +35,7 @@ pub struct StackSpec {
     pub resources: Named<ResourceSpec>,
     /// The single HTTP entry point: path prefix -> service. Longest prefix wins.
     #[schemars(with = "Option<BTreeMap<String, RouteSpec>>")]
-    pub routes: Option<Sp<Vec<(Sp<String>, Sp<RouteSpec>)>>>,
+    pub routes: Option<Sp<RouteList>>,
     /// How the entry point is exposed.
     pub gateway: Option<Sp<GatewaySpec>>,
     /// Overlays merged onto the base with `--env <name>`: tables merge, scalars and arrays replace.
@@ -216,7 +223,7 @@ pub struct KubernetesTargetSpec {
     /// Default: the stack name.
     pub namespace: Option<Sp<String>>,
     pub ingress_class: Option<Sp<String>>,
-    /// The StorageClass of volume claims; default: the cluster's default class.
+    /// The `StorageClass` of volume claims; default: the cluster's default class.
     pub storage_class: Option<Sp<String>>,
 }
 

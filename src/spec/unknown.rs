@@ -2,15 +2,17 @@
 //! one source of truth for what a field is, and every unknown key reported at once with its own span.
 
 use serde_json::Value;
-use toml::de::{DeTable, DeValue};
 use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 
 pub fn check(root: &Spanned<DeTable<'_>>, diags: &mut Diagnostics) {
     let schema = crate::schema::stack_schema();
-    let walker = Walker { defs: &schema["$defs"] };
-    walker.table(&schema, root.get_ref(), &mut Vec::new(), diags);
+    let walker = Walker {
+        defs: &schema["$defs"],
+    };
+    walker.table(schema, root.get_ref(), &mut Vec::new(), diags);
 }
 
 struct Walker<'s> {
@@ -20,7 +22,10 @@ struct Walker<'s> {
 impl<'s> Walker<'s> {
     fn resolve(&self, mut schema: &'s Value) -> &'s Value {
         while let Some(r) = schema.get("$ref").and_then(Value::as_str) {
-            match r.strip_prefix("#/$defs/").and_then(|name| self.defs.get(name)) {
+            match r
+                .strip_prefix("#/$defs/")
+                .and_then(|name| self.defs.get(name))
+            {
                 Some(target) => schema = target,
                 None => break,
             }
@@ -31,7 +36,11 @@ impl<'s> Walker<'s> {
     /// The branch of a (possibly `anyOf`) schema that describes values of JSON type `kind`.
     fn branch(&self, schema: &'s Value, kind: &str) -> Option<&'s Value> {
         let schema = self.resolve(schema);
-        if let Some(branches) = schema.get("anyOf").or_else(|| schema.get("oneOf")).and_then(Value::as_array) {
+        if let Some(branches) = schema
+            .get("anyOf")
+            .or_else(|| schema.get("oneOf"))
+            .and_then(Value::as_array)
+        {
             return branches.iter().find_map(|b| self.branch(b, kind));
         }
         let accepts = match schema.get("type") {
@@ -42,7 +51,13 @@ impl<'s> Walker<'s> {
         accepts.then_some(schema)
     }
 
-    fn value(&self, schema: &'s Value, value: &Spanned<DeValue<'_>>, path: &mut Vec<String>, diags: &mut Diagnostics) {
+    fn value(
+        &self,
+        schema: &'s Value,
+        value: &Spanned<DeValue<'_>>,
+        path: &mut Vec<String>,
+        diags: &mut Diagnostics,
+    ) {
         match value.get_ref() {
             DeValue::Table(t) => {
                 if let Some(s) = self.branch(schema, "object") {
@@ -50,8 +65,9 @@ impl<'s> Walker<'s> {
                 }
             }
             DeValue::Array(items) => {
-                if let Some(item_schema) = self.branch(schema, "array").and_then(|s| s.get("items")) {
-                    for item in items.iter() {
+                if let Some(item_schema) = self.branch(schema, "array").and_then(|s| s.get("items"))
+                {
+                    for item in items {
                         self.value(item_schema, item, path, diags);
                     }
                 }
@@ -60,7 +76,13 @@ impl<'s> Walker<'s> {
         }
     }
 
-    fn table(&self, schema: &'s Value, table: &DeTable<'_>, path: &mut Vec<String>, diags: &mut Diagnostics) {
+    fn table(
+        &self,
+        schema: &'s Value,
+        table: &DeTable<'_>,
+        path: &mut Vec<String>,
+        diags: &mut Diagnostics,
+    ) {
         let properties = schema.get("properties").and_then(Value::as_object);
         let additional = schema.get("additionalProperties");
         for (key, value) in table {
@@ -71,16 +93,21 @@ impl<'s> Walker<'s> {
             } else if let Some(extra @ Value::Object(_)) = additional {
                 self.value(extra, value, path, diags);
             } else if additional == Some(&Value::Bool(false)) {
-                let known: Vec<&str> = properties.map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
+                let known: Vec<&str> = properties
+                    .map(|p| p.keys().map(String::as_str).collect())
+                    .unwrap_or_default();
                 let place = match &path[..path.len() - 1] {
                     [] => "at the top level".to_owned(),
                     parent => format!("in `{}`", parent.join(".")),
                 };
                 diags.push(
-                    Diagnostic::error(Code::UnknownField, format!("unknown field `{key_str}` {place}"))
-                        .at(key.span(), "unknown field")
-                        .suggest(key_str, known.iter().copied())
-                        .with_default_help(format!("expected one of: {}", known.join(", "))),
+                    Diagnostic::error(
+                        Code::UnknownField,
+                        format!("unknown field `{key_str}` {place}"),
+                    )
+                    .at(key.span(), "unknown field")
+                    .suggest(key_str, known.iter().copied())
+                    .with_default_help(format!("expected one of: {}", known.join(", "))),
                 );
             }
             path.pop();

@@ -4,8 +4,8 @@
 use std::fmt;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::Sp;
 
@@ -64,7 +64,10 @@ impl JsonSchema for DependsOnSpec {
 pub enum RouteSpec {
     /// The short form; the service name's span is the route value's span.
     Short(String),
-    Table { service: Sp<String>, strip_prefix: Option<Sp<bool>> },
+    Table {
+        service: Sp<String>,
+        strip_prefix: Option<Sp<bool>>,
+    },
 }
 
 #[derive(Deserialize)]
@@ -86,7 +89,10 @@ impl<'de> Deserialize<'de> for RouteSpec {
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
                 let t = RouteTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                Ok(RouteSpec::Table { service: t.service, strip_prefix: t.strip_prefix })
+                Ok(RouteSpec::Table {
+                    service: t.service,
+                    strip_prefix: t.strip_prefix,
+                })
             }
         }
         d.deserialize_any(V)

@@ -17,7 +17,10 @@ impl MilliCpu {
     /// ECS CPU units: 1024 per core.
     #[must_use]
     pub fn ecs_units(self) -> u32 {
-        (u64::from(self.0) * 1024).div_ceil(1000).try_into().unwrap_or(u32::MAX)
+        (u64::from(self.0) * 1024)
+            .div_ceil(1000)
+            .try_into()
+            .unwrap_or(u32::MAX)
     }
 
     /// Parses a number of cores with at most three decimals.
@@ -33,7 +36,10 @@ impl MilliCpu {
 
     fn checked(millis: f64, spelling: &str) -> Result<Self, String> {
         if millis > f64::from(Self::MAX_CORES * 1000) {
-            return Err(format!("`{spelling}` is more than {} cores", Self::MAX_CORES));
+            return Err(format!(
+                "`{spelling}` is more than {} cores",
+                Self::MAX_CORES
+            ));
         }
         // In range [1, 512000] after the checks above, so the cast is exact.
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
@@ -57,7 +63,9 @@ impl FromStr for MilliCpu {
             .parse()
             .ok()
             .filter(|_| s.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
-            .ok_or_else(|| format!("`{s}` is not a CPU amount; write \"250m\", \"0.5\" or a number of cores"))?;
+            .ok_or_else(|| {
+                format!("`{s}` is not a CPU amount; write \"250m\", \"0.5\" or a number of cores")
+            })?;
         Self::from_cores(cores)
     }
 }
@@ -65,7 +73,7 @@ impl FromStr for MilliCpu {
 impl fmt::Display for MilliCpu {
     /// Kubernetes quantity spelling: whole cores as `2`, otherwise millicores as `250m`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0 % 1000 == 0 {
+        if self.0.is_multiple_of(1000) {
             write!(f, "{}", self.0 / 1000)
         } else {
             write!(f, "{}m", self.0)

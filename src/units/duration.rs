@@ -16,7 +16,9 @@ impl Duration {
 
     #[must_use]
     pub const fn from_secs(secs: u64) -> Self {
-        Self { millis: secs * 1000 }
+        Self {
+            millis: secs * 1000,
+        }
     }
 
     #[must_use]
@@ -44,13 +46,17 @@ impl FromStr for Duration {
         let mut millis: u64 = 0;
         let mut rest = s;
         while !rest.is_empty() {
-            let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+            let digits = rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len());
             if digits == 0 {
                 return Err(bad());
             }
             let value: u64 = rest[..digits].parse().map_err(|_| bad())?;
             rest = &rest[digits..];
-            let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+            let unit_len = rest
+                .find(|c: char| c.is_ascii_digit())
+                .unwrap_or(rest.len());
             let factor = match &rest[..unit_len] {
                 "ms" => 1,
                 "s" => 1_000,
@@ -100,7 +106,16 @@ mod tests {
 
     #[test]
     fn rejects_malformed_durations() {
-        for bad in ["", "10", "s", "10x", "1.5s", "-1s", "10 s", "99999999999999999999h"] {
+        for bad in [
+            "",
+            "10",
+            "s",
+            "10x",
+            "1.5s",
+            "-1s",
+            "10 s",
+            "99999999999999999999h",
+        ] {
             assert!(bad.parse::<Duration>().is_err(), "{bad}");
         }
     }

@@ -23,15 +23,24 @@ impl FromStr for Name {
             return Err("a name cannot be empty".into());
         }
         if s.len() > Self::MAX_LEN {
-            return Err(format!("`{s}` is {} characters long; names have at most {}", s.len(), Self::MAX_LEN));
+            return Err(format!(
+                "`{s}` is {} characters long; names have at most {}",
+                s.len(),
+                Self::MAX_LEN
+            ));
         }
-        if let Some(c) = s.chars().find(|c| !matches!(c, 'a'..='z' | '0'..='9' | '-')) {
+        if let Some(c) = s
+            .chars()
+            .find(|c| !matches!(c, 'a'..='z' | '0'..='9' | '-'))
+        {
             return Err(format!(
                 "`{s}` contains {c:?}; names use only lowercase letters, digits and `-` (DNS-1123)"
             ));
         }
         if s.starts_with('-') || s.ends_with('-') {
-            return Err(format!("`{s}` must start and end with a letter or digit (DNS-1123)"));
+            return Err(format!(
+                "`{s}` must start and end with a letter or digit (DNS-1123)"
+            ));
         }
         Ok(Self(s.to_owned()))
     }
@@ -66,7 +75,13 @@ impl SecretName {
     pub fn env_var(&self) -> String {
         self.0
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '_'
+                }
+            })
             .collect()
     }
 }
@@ -80,11 +95,15 @@ impl FromStr for SecretName {
         }
         for label in s.split('.') {
             Name::from_str(label).map_err(|_| {
-                format!("`{s}` is not a valid secret name: use lowercase letters, digits, `-` and `.`")
+                format!(
+                    "`{s}` is not a valid secret name: use lowercase letters, digits, `-` and `.`"
+                )
             })?;
         }
         if s.starts_with(|c: char| c.is_ascii_digit()) {
-            return Err(format!("`{s}` starts with a digit; a secret name must start with a letter"));
+            return Err(format!(
+                "`{s}` starts with a digit; a secret name must start with a letter"
+            ));
         }
         Ok(Self(s.to_owned()))
     }
@@ -113,7 +132,9 @@ impl FromStr for EnvVarName {
 
     fn from_str(s: &str) -> Result<Self, String> {
         let mut chars = s.chars();
-        let valid_start = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+        let valid_start = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
         if !valid_start || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Err(format!(
                 "`{s}` is not a valid environment variable name: use letters, digits and `_`, not starting with a digit"

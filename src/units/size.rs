@@ -50,11 +50,16 @@ impl FromStr for ByteSize {
             "Ti" => 1 << 40,
             _ => return Err(bad()),
         };
-        let bytes = value.checked_mul(factor).ok_or_else(|| format!("`{s}` is too large"))?;
+        let bytes = value
+            .checked_mul(factor)
+            .ok_or_else(|| format!("`{s}` is too large"))?;
         if bytes == 0 {
             return Err(format!("`{s}` is zero; a size must be positive"));
         }
-        Ok(Self { bytes, spelling: s.to_owned() })
+        Ok(Self {
+            bytes,
+            spelling: s.to_owned(),
+        })
     }
 }
 
@@ -79,7 +84,16 @@ mod tests {
 
     #[test]
     fn rejects_malformed_sizes() {
-        for bad in ["", "Mi", "1.5Gi", "10 Mi", "0Mi", "5Xi", "-1Mi", "99999999999Ti"] {
+        for bad in [
+            "",
+            "Mi",
+            "1.5Gi",
+            "10 Mi",
+            "0Mi",
+            "5Xi",
+            "-1Mi",
+            "99999999999Ti",
+        ] {
             assert!(bad.parse::<ByteSize>().is_err(), "{bad}");
         }
     }

@@ -10,7 +10,11 @@ pub fn root() -> PathBuf {
 
 /// Runs the built `stackc` binary from the repository root.
 pub fn stackc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_stackc")).args(args).current_dir(root()).output().expect("stackc runs")
+    Command::new(env!("CARGO_BIN_EXE_stackc"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("stackc runs")
 }
 
 /// Every spec that must compile: the examples and the contract files beside the repository.
@@ -22,7 +26,10 @@ pub fn valid_specs() -> Vec<PathBuf> {
         .collect();
     match contract_dir() {
         Some(dir) => specs.extend(
-            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "toml")),
+            std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|x| x == "toml")),
         ),
         None => skip_or_fail("../shared/spec is not beside the repository"),
     }
@@ -38,14 +45,18 @@ pub fn contract_dir() -> Option<PathBuf> {
 /// The environments a spec defines.
 pub fn environments(spec: &Path) -> Vec<String> {
     let doc: toml::Table = std::fs::read_to_string(spec).unwrap().parse().unwrap();
-    doc.get("environments").and_then(|e| e.as_table()).map(|t| t.keys().cloned().collect()).unwrap_or_default()
+    doc.get("environments")
+        .and_then(|e| e.as_table())
+        .map(|t| t.keys().cloned().collect())
+        .unwrap_or_default()
 }
 
 /// Locally a missing tool or input skips with a printed reason; under `CI=true` it fails the run.
 pub fn skip_or_fail(reason: &str) {
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("required for CI: {reason}");
-    }
+    assert!(
+        !std::env::var("CI").is_ok_and(|v| v == "true"),
+        "required for CI: {reason}"
+    );
     eprintln!("SKIPPED: {reason}");
 }
 
@@ -55,7 +66,11 @@ pub fn tool(name: &str) -> Option<PathBuf> {
     if local.exists() {
         return Some(local);
     }
-    std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|p| p.join(name)).find(|p| p.exists()))
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(name))
+            .find(|p| p.exists())
+    })
 }
 
 pub fn text(bytes: &[u8]) -> String {

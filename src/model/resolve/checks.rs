@@ -9,9 +9,13 @@ pub fn image_reference(image: &str) -> Result<(), String> {
     if image.chars().any(char::is_whitespace) {
         return bad("it contains whitespace");
     }
-    let (name, digest) = image.split_once('@').map_or((image, None), |(n, d)| (n, Some(d)));
+    let (name, digest) = image
+        .split_once('@')
+        .map_or((image, None), |(n, d)| (n, Some(d)));
     if let Some(d) = digest {
-        let valid = d.split_once(':').is_some_and(|(alg, hex)| !alg.is_empty() && hex.len() >= 32 && hex.chars().all(|c| c.is_ascii_hexdigit()));
+        let valid = d.split_once(':').is_some_and(|(alg, hex)| {
+            !alg.is_empty() && hex.len() >= 32 && hex.chars().all(|c| c.is_ascii_hexdigit())
+        });
         if !valid {
             return bad("the digest must look like `sha256:<hex>`");
         }
@@ -25,7 +29,9 @@ pub fn image_reference(image: &str) -> Result<(), String> {
         let valid = !tag.is_empty()
             && tag.len() <= 128
             && !tag.starts_with(['.', '-'])
-            && tag.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+            && tag
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
         if !valid {
             return bad("the tag may hold letters, digits, `_`, `.` and `-` (at most 128)");
         }
@@ -38,9 +44,13 @@ pub fn image_reference(image: &str) -> Result<(), String> {
         let valid = !c.is_empty()
             && c.starts_with(|ch: char| ch.is_ascii_lowercase() || ch.is_ascii_digit())
             && c.ends_with(|ch: char| ch.is_ascii_lowercase() || ch.is_ascii_digit())
-            && c.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || matches!(ch, '.' | '_' | '-'));
+            && c.chars().all(|ch| {
+                ch.is_ascii_lowercase() || ch.is_ascii_digit() || matches!(ch, '.' | '_' | '-')
+            });
         if !valid {
-            return bad("repository names use lowercase letters, digits and `.`, `_`, `-` separators");
+            return bad(
+                "repository names use lowercase letters, digits and `.`, `_`, `-` separators",
+            );
         }
     }
     Ok(())
@@ -48,17 +58,26 @@ pub fn image_reference(image: &str) -> Result<(), String> {
 
 /// `registry.example.com`, `localhost`, `host:5000`: a first path component that names a registry.
 fn is_registry_host(component: &str) -> bool {
-    let (host, port) = component.split_once(':').map_or((component, None), |(h, p)| (h, Some(p)));
+    let (host, port) = component
+        .split_once(':')
+        .map_or((component, None), |(h, p)| (h, Some(p)));
     let port_ok = port.is_none_or(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
     let looks_like_host = host.contains('.') || host == "localhost" || port.is_some();
-    looks_like_host && port_ok && !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
+    looks_like_host
+        && port_ok
+        && !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
 }
 
 /// A port name as Kubernetes accepts it (IANA service name): at most 15 characters, a letter somewhere.
 pub fn port_name(name: &str) -> Result<(), String> {
     let valid = !name.is_empty()
         && name.len() <= 15
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && name.chars().any(|c| c.is_ascii_lowercase())
         && !name.starts_with('-')
         && !name.ends_with('-')
@@ -77,11 +96,15 @@ pub fn host_name(host: &str) -> Result<(), String> {
     let body = host.strip_prefix("*.").unwrap_or(host);
     let valid = !body.is_empty()
         && host.len() <= 253
-        && body.split('.').all(|label| label.parse::<crate::units::Name>().is_ok());
+        && body
+            .split('.')
+            .all(|label| label.parse::<crate::units::Name>().is_ok());
     if valid {
         Ok(())
     } else {
-        Err(format!("`{host}` is not a valid host name (lowercase DNS labels separated by `.`)"))
+        Err(format!(
+            "`{host}` is not a valid host name (lowercase DNS labels separated by `.`)"
+        ))
     }
 }
 
@@ -90,8 +113,14 @@ pub fn cors_origin(origin: &str) -> Result<(), String> {
     if origin == "*" {
         return Ok(());
     }
-    let bad = || Err(format!("`{origin}` is not an origin; write `https://host[:port]` (no path) or `*`"));
-    let Some((scheme, rest)) = origin.split_once("://") else { return bad() };
+    let bad = || {
+        Err(format!(
+            "`{origin}` is not an origin; write `https://host[:port]` (no path) or `*`"
+        ))
+    };
+    let Some((scheme, rest)) = origin.split_once("://") else {
+        return bad();
+    };
     if !matches!(scheme, "http" | "https") || rest.is_empty() || rest.contains('/') {
         return bad();
     }
@@ -106,18 +135,23 @@ pub fn cors_origin(origin: &str) -> Result<(), String> {
     Ok(())
 }
 
-pub const HTTP_METHODS: [&str; 8] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"];
+pub const HTTP_METHODS: [&str; 8] = [
+    "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE",
+];
 
 /// A runtime or resource version: something that fits in an image tag.
 pub fn version(v: &str) -> Result<(), String> {
     let valid = !v.is_empty()
         && v.len() <= 64
-        && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
         && !v.starts_with(['.', '-']);
     if valid {
         Ok(())
     } else {
-        Err(format!("`{v}` is not a version: use letters, digits, `.`, `-` and `_`, like \"3.12\" or \"22\""))
+        Err(format!(
+            "`{v}` is not a version: use letters, digits, `.`, `-` and `_`, like \"3.12\" or \"22\""
+        ))
     }
 }
 
@@ -138,7 +172,16 @@ mod tests {
         ] {
             assert!(image_reference(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "Nginx", "nginx:", "nginx:-x", "a b", "acme//api", "x@md5", "api:tag/with"] {
+        for bad in [
+            "",
+            "Nginx",
+            "nginx:",
+            "nginx:-x",
+            "a b",
+            "acme//api",
+            "x@md5",
+            "api:tag/with",
+        ] {
             assert!(image_reference(bad).is_err(), "{bad}");
         }
     }

@@ -19,23 +19,41 @@ use crate::spec::{Parsed, ResourceSpec, Sp, StackSpec, WorkloadSpec};
 use crate::units::Name;
 
 /// Resolves a parsed spec into a model. `None` when any error was found (all of them are in `diags`).
-pub fn resolve(parsed: &Parsed, text: &str, env: Option<&str>, diags: &mut Diagnostics) -> Option<Model> {
+pub fn resolve(
+    parsed: &Parsed,
+    text: &str,
+    env: Option<&str>,
+    diags: &mut Diagnostics,
+) -> Option<Model> {
     let mut r = Resolver::new(&parsed.spec, &parsed.broken, text, diags);
-    let errors_before = r.diags.iter().filter(|d| d.is_error()).count();
+    let errors_before = r.diags.error_count();
 
     let name = r.stack_name();
-    let description = parsed.spec.stack.as_ref().and_then(|s| s.description.clone());
+    let description = parsed
+        .spec
+        .stack
+        .as_ref()
+        .and_then(|s| s.description.clone());
     r.check_names();
     let resources = r.resources();
-    let services = r.workloads(&parsed.spec.services, super::WorkloadKind::Service, &resources);
+    let services = r.workloads(
+        &parsed.spec.services,
+        super::WorkloadKind::Service,
+        &resources,
+    );
     let jobs = r.workloads(&parsed.spec.jobs, super::WorkloadKind::Job, &resources);
     let (routes, gateway) = r.routes_and_gateway();
     r.host_ports();
     r.unused_volumes(&resources);
     let targets = name.as_ref().map(|n| r.targets(n));
 
-    let errors_after = r.diags.iter().filter(|d| d.is_error()).count();
-    if errors_after > errors_before {
+    // Entries referring to an entry that failed to decode are dropped without a report of their own:
+    // the model is only complete when nothing was dropped.
+    let complete = services.len() == parsed.spec.services.len()
+        && jobs.len() == parsed.spec.jobs.len()
+        && resources.len() == parsed.spec.resources.len()
+        && parsed.broken.is_empty();
+    if r.diags.error_count() > errors_before || !complete {
         return None;
     }
     Some(Model {
@@ -78,7 +96,12 @@ struct Resolver<'a> {
 }
 
 impl<'a> Resolver<'a> {
-    fn new(spec: &'a StackSpec, broken: &'a BTreeSet<String>, text: &'a str, diags: &'a mut Diagnostics) -> Self {
+    fn new(
+        spec: &'a StackSpec,
+        broken: &'a BTreeSet<String>,
+        text: &'a str,
+        diags: &'a mut Diagnostics,
+    ) -> Self {
         let mut index = BTreeMap::new();
         // Later kinds do not shadow earlier ones; `check_names` reports the clash.
         for (name, r) in spec.resources.iter().rev() {
@@ -90,23 +113,45 @@ impl<'a> Resolver<'a> {
         for (name, s) in &spec.services {
             index.insert(name.get().as_str(), Entity::Service(s.get()));
         }
-        Self { spec, broken, text, diags, index }
+        Self {
+            spec,
+            broken,
+            text,
+            diags,
+            index,
+        }
     }
 
     fn push(&mut self, diagnostic: Diagnostic) {
         self.diags.push(diagnostic);
     }
 
-    fn error(&mut self, code: Code, message: impl Into<String>, span: Range<usize>, label: impl Into<String>) {
+    fn error(
+        &mut self,
+        code: Code,
+        message: impl Into<String>,
+        span: Range<usize>,
+        label: impl Into<String>,
+    ) {
         self.push(Diagnostic::error(code, message).at(span, label));
     }
 
     /// Parses a spanned string with `T::from_str`, reporting failure under `code`.
-    fn parse<T: FromStr<Err = String>>(&mut self, value: &Sp<String>, code: Code, what: &str) -> Option<T> {
+    fn parse<T: FromStr<Err = String>>(
+        &mut self,
+        value: &Sp<String>,
+        code: Code,
+        what: &str,
+    ) -> Option<T> {
         match value.get().parse::<T>() {
             Ok(v) => Some(v),
             Err(why) => {
-                self.error(code, format!("invalid {what}: {why}"), value.span(), format!("invalid {what}"));
+                self.error(
+                    code,
+                    format!("invalid {what}: {why}"),
+                    value.span(),
+                    format!("invalid {what}"),
+                );
                 None
             }
         }
@@ -140,7 +185,12 @@ impl<'a> Resolver<'a> {
         for (kind, names) in sections {
             for name in names {
                 if let Err(why) = name.get().parse::<Name>() {
-                    self.error(Code::InvalidName, format!("invalid {kind} name: {why}"), name.span(), "invalid name");
+                    self.error(
+                        Code::InvalidName,
+                        format!("invalid {kind} name: {why}"),
+                        name.span(),
+                        "invalid name",
+                    );
                 }
                 if let Some((first_kind, first_span)) = seen.get(name.get().as_str()) {
                     self.push(

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use super::{checks, Entity, Resolver};
+use super::{Entity, Resolver, checks};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{Cors, Gateway, Route};
 use crate::spec::{CorsSpec, RouteSpec, Sp};
@@ -13,29 +13,54 @@ impl Resolver<'_> {
     pub(super) fn routes_and_gateway(&mut self) -> (Vec<Route>, Option<Gateway>) {
         let mut routes = Vec::new();
         let mut seen: BTreeMap<String, Range<usize>> = BTreeMap::new();
-        let entries = self.spec.routes.as_ref().map(|r| r.get().as_slice()).unwrap_or_default();
+        let entries = self
+            .spec
+            .routes
+            .as_ref()
+            .map(|r| r.get().as_slice())
+            .unwrap_or_default();
         for (prefix, target) in entries {
-            let Some(normal) = self.route_prefix(prefix) else { continue };
+            let Some(normal) = self.route_prefix(prefix) else {
+                continue;
+            };
             if let Some(first) = seen.get(&normal) {
                 self.push(
-                    Diagnostic::error(Code::DuplicateRoute, format!("route `{}` duplicates route `{normal}`", prefix.get()))
-                        .at(prefix.span(), "duplicate route")
-                        .at(first.clone(), "first defined here")
-                        .help("a trailing `/` does not make a different route; keep one of them"),
+                    Diagnostic::error(
+                        Code::DuplicateRoute,
+                        format!("route `{}` duplicates route `{normal}`", prefix.get()),
+                    )
+                    .at(prefix.span(), "duplicate route")
+                    .at(first.clone(), "first defined here")
+                    .help("a trailing `/` does not make a different route; keep one of them"),
                 );
                 continue;
             }
             seen.insert(normal.clone(), prefix.span());
             let (service, strip_prefix) = match target.get() {
                 RouteSpec::Short(name) => (Sp::new(target.span(), name.clone()), false),
-                RouteSpec::Table { service, strip_prefix } => (service.clone(), strip_prefix.as_ref().is_some_and(|s| *s.get())),
+                RouteSpec::Table {
+                    service,
+                    strip_prefix,
+                } => (
+                    service.clone(),
+                    strip_prefix.as_ref().is_some_and(|s| *s.get()),
+                ),
             };
             if self.route_target(&normal, &service) {
-                routes.push(Route { prefix: normal, service: service.get().parse().expect("checked by route_target"), strip_prefix });
+                routes.push(Route {
+                    prefix: normal,
+                    service: service.get().parse().expect("checked by route_target"),
+                    strip_prefix,
+                });
             }
         }
         // Longest prefix first: the order every target's matcher wants.
-        routes.sort_by(|a, b| b.prefix.len().cmp(&a.prefix.len()).then_with(|| a.prefix.cmp(&b.prefix)));
+        routes.sort_by(|a, b| {
+            b.prefix
+                .len()
+                .cmp(&a.prefix.len())
+                .then_with(|| a.prefix.cmp(&b.prefix))
+        });
         let gateway = self.gateway(!entries.is_empty());
         (routes, gateway)
     }
@@ -46,17 +71,31 @@ impl Resolver<'_> {
             Some(format!("route `{p}` must start with `/`"))
         } else if p.contains("//") {
             Some(format!("route `{p}` has an empty path segment"))
-        } else if let Some(c) = p.chars().find(|c| c.is_whitespace() || matches!(c, '?' | '#' | '*' | '{' | '}' | '\\' | '"')) {
-            Some(format!("route `{p}` contains {c:?}; routes are plain path prefixes"))
         } else {
-            None
+            p.chars()
+                .find(|c| {
+                    c.is_whitespace() || matches!(c, '?' | '#' | '*' | '{' | '}' | '\\' | '"')
+                })
+                .map(|c| format!("route `{p}` contains {c:?}; routes are plain path prefixes"))
         };
         if let Some(message) = problem {
-            let help = if p.starts_with('/') { "write a path prefix such as \"/api\"".to_owned() } else { format!("did you mean `/{p}`?") };
-            self.push(Diagnostic::error(Code::InvalidRoute, message).at(prefix.span(), "invalid route").help(help));
+            let help = if p.starts_with('/') {
+                "write a path prefix such as \"/api\"".to_owned()
+            } else {
+                format!("did you mean `/{p}`?")
+            };
+            self.push(
+                Diagnostic::error(Code::InvalidRoute, message)
+                    .at(prefix.span(), "invalid route")
+                    .help(help),
+            );
             return None;
         }
-        Some(if p.len() > 1 { p.trim_end_matches('/').to_owned() } else { p.clone() })
+        Some(if p.len() > 1 {
+            p.trim_end_matches('/').to_owned()
+        } else {
+            p.clone()
+        })
     }
 
     /// A route must reach a service with a port.
@@ -66,21 +105,35 @@ impl Resolver<'_> {
             Some(Entity::Service(s)) if s.port.is_some() => true,
             Some(Entity::Service(_)) => {
                 self.push(
-                    Diagnostic::error(Code::RouteTarget, format!("route `{prefix}` goes to service `{name}`, which has no `port`"))
-                        .at(service.span(), "no port to route to")
-                        .help(format!("add `port = …` to service `{name}`")),
+                    Diagnostic::error(
+                        Code::RouteTarget,
+                        format!("route `{prefix}` goes to service `{name}`, which has no `port`"),
+                    )
+                    .at(service.span(), "no port to route to")
+                    .help(format!("add `port = …` to service `{name}`")),
                 );
                 false
             }
             Some(other) => {
                 self.push(
-                    Diagnostic::error(Code::RouteTarget, format!("route `{prefix}` goes to {} `{name}`; routes go to services", other.describe()))
-                        .at(service.span(), "not a service"),
+                    Diagnostic::error(
+                        Code::RouteTarget,
+                        format!(
+                            "route `{prefix}` goes to {} `{name}`; routes go to services",
+                            other.describe()
+                        ),
+                    )
+                    .at(service.span(), "not a service"),
                 );
                 false
             }
             None => {
-                let names: Vec<&str> = self.spec.services.keys().map(|k| k.get().as_str()).collect();
+                let names: Vec<&str> = self
+                    .spec
+                    .services
+                    .keys()
+                    .map(|k| k.get().as_str())
+                    .collect();
                 self.unknown("service", name, service.span(), &names);
                 false
             }
@@ -91,9 +144,12 @@ impl Resolver<'_> {
         let spec = self.spec.gateway.as_ref();
         if let (Some(g), false) = (spec, has_routes) {
             self.push(
-                Diagnostic::warning(Code::GatewayWithoutRoutes, "[gateway] is set but there are no [routes]")
-                    .at(g.span(), "nothing to serve")
-                    .help("add `[routes]` such as `\"/\" = \"web\"`, or remove [gateway]"),
+                Diagnostic::warning(
+                    Code::GatewayWithoutRoutes,
+                    "[gateway] is set but there are no [routes]",
+                )
+                .at(g.span(), "nothing to serve")
+                .help("add `[routes]` such as `\"/\" = \"web\"`, or remove [gateway]"),
             );
             return None;
         }
@@ -140,9 +196,12 @@ impl Resolver<'_> {
         if spec.credentials && spec.origins.iter().any(|o| o.get() == "*") {
             ok = false;
             self.push(
-                Diagnostic::error(Code::InvalidGateway, "CORS with credentials cannot allow every origin (`*`)")
-                    .at(spec.span(), "credentials with `*`")
-                    .help("browsers reject this combination; list the origins"),
+                Diagnostic::error(
+                    Code::InvalidGateway,
+                    "CORS with credentials cannot allow every origin (`*`)",
+                )
+                .at(spec.span(), "credentials with `*`")
+                .help("browsers reject this combination; list the origins"),
             );
         }
         let mut methods = Vec::new();
@@ -155,10 +214,13 @@ impl Resolver<'_> {
             } else {
                 ok = false;
                 self.push(
-                    Diagnostic::error(Code::InvalidGateway, format!("`{}` is not an HTTP method", method.get()))
-                        .at(method.span(), "unknown method")
-                        .suggest(&upper, checks::HTTP_METHODS)
-                        .with_default_help(format!("methods: {}", checks::HTTP_METHODS.join(", "))),
+                    Diagnostic::error(
+                        Code::InvalidGateway,
+                        format!("`{}` is not an HTTP method", method.get()),
+                    )
+                    .at(method.span(), "unknown method")
+                    .suggest(&upper, checks::HTTP_METHODS)
+                    .with_default_help(format!("methods: {}", checks::HTTP_METHODS.join(", "))),
                 );
             }
         }
@@ -167,12 +229,21 @@ impl Resolver<'_> {
         }
         let mut headers = Vec::new();
         for header in &spec.headers {
-            let valid = !header.get().is_empty() && header.get().chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+            let valid = !header.get().is_empty()
+                && header
+                    .get()
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-');
             if valid {
                 headers.push(header.get().clone());
             } else {
                 ok = false;
-                self.error(Code::InvalidGateway, format!("`{}` is not a header name", header.get()), header.span(), "invalid header");
+                self.error(
+                    Code::InvalidGateway,
+                    format!("`{}` is not a header name", header.get()),
+                    header.span(),
+                    "invalid header",
+                );
             }
         }
         let max_age = match &spec.max_age {
@@ -199,7 +270,11 @@ impl Resolver<'_> {
                 Some(p) => claims.push((*p.get(), p.span(), "the gateway".into())),
                 None => {
                     if let Some(g) = gw {
-                        claims.push((i64::from(Gateway::DEFAULT_PORT), g.span(), "the gateway (default port 80)".into()));
+                        claims.push((
+                            i64::from(Gateway::DEFAULT_PORT),
+                            g.span(),
+                            "the gateway (default port 80)".into(),
+                        ));
                     }
                 }
             }
@@ -210,7 +285,11 @@ impl Resolver<'_> {
             }
             for np in &s.ports {
                 if let Some(p) = &np.publish {
-                    claims.push((*p.get(), p.span(), format!("service `{}` port `{}`", name.get(), np.name.get())));
+                    claims.push((
+                        *p.get(),
+                        p.span(),
+                        format!("service `{}` port `{}`", name.get(), np.name.get()),
+                    ));
                 }
             }
         }
@@ -223,9 +302,12 @@ impl Resolver<'_> {
         for (port, span, who) in claims {
             if let Some((first_span, first)) = seen.get(&port) {
                 self.push(
-                    Diagnostic::error(Code::DuplicatePort, format!("host port {port} is published twice: by {first} and by {who}"))
-                        .at(span, format!("{who} publishes {port}"))
-                        .at(first_span.clone(), format!("{first} publishes {port}")),
+                    Diagnostic::error(
+                        Code::DuplicatePort,
+                        format!("host port {port} is published twice: by {first} and by {who}"),
+                    )
+                    .at(span, format!("{who} publishes {port}"))
+                    .at(first_span.clone(), format!("{first} publishes {port}")),
                 );
             } else {
                 seen.insert(port, (span, who));

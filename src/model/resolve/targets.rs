@@ -22,8 +22,18 @@ impl Resolver<'_> {
             Some(n) => self.parse::<Name>(n, Code::InvalidTarget, "Kubernetes namespace"),
             None => Some(stack.clone()),
         };
-        for class in [k8s.and_then(|k| k.ingress_class.as_ref()), k8s.and_then(|k| k.storage_class.as_ref())].into_iter().flatten() {
-            ok &= self.check(class, |c| crate::model::resolve::checks::host_name(c).is_ok() && !c.starts_with('*'), "a class name (a DNS subdomain)");
+        for class in [
+            k8s.and_then(|k| k.ingress_class.as_ref()),
+            k8s.and_then(|k| k.storage_class.as_ref()),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            ok &= self.check(
+                class,
+                |c| crate::model::resolve::checks::host_name(c).is_ok() && !c.starts_with('*'),
+                "a class name (a DNS subdomain)",
+            );
         }
 
         let ecs = spec.and_then(|t| t.ecs.as_ref()).map(|e| {
@@ -55,17 +65,30 @@ impl Resolver<'_> {
 
         let kubernetes = KubernetesSettings {
             namespace: namespace?,
-            ingress_class: k8s.and_then(|k| k.ingress_class.as_ref()).map(|s| s.get().clone()),
-            storage_class: k8s.and_then(|k| k.storage_class.as_ref()).map(|s| s.get().clone()),
+            ingress_class: k8s
+                .and_then(|k| k.ingress_class.as_ref())
+                .map(|s| s.get().clone()),
+            storage_class: k8s
+                .and_then(|k| k.storage_class.as_ref())
+                .map(|s| s.get().clone()),
         };
-        let targets = Targets { compose: ComposeSettings { project: project? }, kubernetes, ecs };
+        let targets = Targets {
+            compose: ComposeSettings { project: project? },
+            kubernetes,
+            ecs,
+        };
         ok.then_some(targets)
     }
 
     fn check(&mut self, value: &Sp<String>, valid: impl Fn(&str) -> bool, expected: &str) -> bool {
         let good = valid(value.get());
         if !good {
-            self.error(Code::InvalidTarget, format!("`{}` is not {expected}", value.get()), value.span(), "invalid setting");
+            self.error(
+                Code::InvalidTarget,
+                format!("`{}` is not {expected}", value.get()),
+                value.span(),
+                "invalid setting",
+            );
         }
         good
     }
@@ -74,8 +97,14 @@ impl Resolver<'_> {
 fn valid_region(r: &str) -> bool {
     let parts: Vec<&str> = r.split('-').collect();
     parts.len() >= 3
-        && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
-        && parts.last().is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
 }
 
 fn valid_role_arn(arn: &str) -> bool {
@@ -97,7 +126,9 @@ mod tests {
         assert!(valid_region("us-gov-west-1"));
         assert!(!valid_region("eu-west"));
         assert!(!valid_region("EU-west-1"));
-        assert!(valid_role_arn("arn:aws:iam::123456789012:role/ecsTaskExecutionRole"));
+        assert!(valid_role_arn(
+            "arn:aws:iam::123456789012:role/ecsTaskExecutionRole"
+        ));
         assert!(!valid_role_arn("arn:aws:iam::1234:role/x"));
         assert!(!valid_role_arn("ecsTaskExecutionRole"));
     }

@@ -2,9 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use super::{checks, Resolver};
+use super::{Resolver, checks};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::{Build, ImageSource, NamedPort, Resource, ResourceKind, Runtime, Workload, WorkloadKind};
+use crate::model::{
+    Build, ImageSource, NamedPort, Resource, ResourceKind, Runtime, Workload, WorkloadKind,
+};
 use crate::spec::{BuildSpec, CpuSpec, Named, Sp, WorkloadSpec};
 use crate::units::{ByteSize, MilliCpu, Name, Port, SecretName};
 
@@ -51,34 +53,36 @@ impl Resolver<'_> {
             _ => Some(1),
         };
         let env = self.env(spec, resources);
-        let secrets = self.secrets(spec, &env);
-        let cpu = spec.cpu.as_ref().map(|c| self.cpu(c));
-        let memory = spec.memory.as_ref().map(|m| self.memory(m));
-        let depends_on = self.dependencies(name, spec, &env);
+        let secrets = self.secrets(spec, env.as_ref());
+        let cpu = optional(spec.cpu.as_ref(), |c| self.cpu(c));
+        let memory = optional(spec.memory.as_ref(), |m| self.memory(m));
+        let depends_on = self.dependencies(name, spec, env.as_ref());
         let volumes = self.mounts(spec);
-        let health = match (&spec.health, kind) {
-            (Some(h), WorkloadKind::Service) => Some(self.health(&label, h, port, spec.port.is_some())),
-            _ => None,
+        let health = match kind {
+            WorkloadKind::Service => optional(spec.health.as_ref(), |h| {
+                self.health(&label, h, port, spec.port.is_some())
+            }),
+            WorkloadKind::Job => Ok(None), // reported by `job_fields`
         };
-        let user = spec.user.as_ref().map(|u| self.user(u));
+        let user = optional(spec.user.as_ref(), |u| self.user(u));
 
         Some(Workload {
             name: name.get().parse().ok()?,
             kind,
             source: source?,
-            command: command?,
+            command: command.ok()?,
             port,
-            publish: lift(publish)?,
+            publish: publish.ok()?,
             ports: ports?,
             replicas: replicas?,
             env: env?.vars.into_iter().map(|(k, (v, _))| (k, v)).collect(),
             secrets: secrets?,
-            cpu: lift(cpu)?,
-            memory: lift(memory)?,
+            cpu: cpu.ok()?,
+            memory: memory.ok()?,
             depends_on: depends_on?,
             volumes: volumes?,
-            health: lift(health)?,
-            user: lift(user)?,
+            health: health.ok()?,
+            user: user.ok()?,
         })
     }
 
@@ -106,7 +110,12 @@ impl Resolver<'_> {
         }
     }
 
-    fn image_source(&mut self, name: &Sp<String>, spec: &WorkloadSpec, label: &str) -> Option<ImageSource> {
+    fn image_source(
+        &mut self,
+        name: &Sp<String>,
+        spec: &WorkloadSpec,
+        label: &str,
+    ) -> Option<ImageSource> {
         match (&spec.image, &spec.build) {
             (Some(image), Some(build)) => {
                 self.push(
@@ -143,7 +152,10 @@ impl Resolver<'_> {
                 Diagnostic::error(Code::InvalidBuild, format!("unknown runtime `{rt}`"))
                     .at(build.runtime.span(), "unknown runtime")
                     .suggest(rt, Runtime::keywords())
-                    .with_default_help(format!("runtimes: {}", Runtime::keywords().collect::<Vec<_>>().join(", "))),
+                    .with_default_help(format!(
+                        "runtimes: {}",
+                        Runtime::keywords().collect::<Vec<_>>().join(", ")
+                    )),
             );
             return None;
         };
@@ -156,33 +168,46 @@ impl Resolver<'_> {
             ("dockerfile", &build.dockerfile),
         ];
         for (key, value) in keys {
-            if let Some(value) = value {
-                if !runtime.accepts(key) {
-                    ok = false;
-                    let users: Vec<&str> = Runtime::ALL.iter().filter(|r| r.accepts(key)).map(|r| r.as_str()).collect();
-                    self.push(
-                        Diagnostic::error(Code::InvalidBuild, format!("`build.{key}` does not apply to the `{runtime}` runtime"))
-                            .at(value.span(), format!("not used by `{runtime}`"))
-                            .help(format!("`{key}` is understood by: {}", users.join(", "))),
-                    );
-                }
+            if let Some(value) = value
+                && !runtime.accepts(key)
+            {
+                ok = false;
+                let users: Vec<&str> = Runtime::ALL
+                    .iter()
+                    .filter(|r| r.accepts(key))
+                    .map(|r| r.as_str())
+                    .collect();
+                self.push(
+                    Diagnostic::error(
+                        Code::InvalidBuild,
+                        format!("`build.{key}` does not apply to the `{runtime}` runtime"),
+                    )
+                    .at(value.span(), format!("not used by `{runtime}`"))
+                    .help(format!("`{key}` is understood by: {}", users.join(", "))),
+                );
             }
         }
         if runtime == Runtime::Dockerfile && build.dockerfile.is_none() {
             ok = false;
             self.push(
-                Diagnostic::error(Code::InvalidBuild, "the `dockerfile` runtime needs `build.dockerfile`")
-                    .at(build.span(), "no `dockerfile` path")
-                    .help("add `dockerfile = \"Dockerfile\"` (relative to the build context)"),
+                Diagnostic::error(
+                    Code::InvalidBuild,
+                    "the `dockerfile` runtime needs `build.dockerfile`",
+                )
+                .at(build.span(), "no `dockerfile` path")
+                .help("add `dockerfile = \"Dockerfile\"` (relative to the build context)"),
             );
         }
-        if let Some(v) = &build.version {
-            if let Err(why) = checks::version(v.get()) {
-                ok = false;
-                self.error(Code::InvalidBuild, why, v.span(), "invalid version");
-            }
+        if let Some(v) = &build.version
+            && let Err(why) = checks::version(v.get())
+        {
+            ok = false;
+            self.error(Code::InvalidBuild, why, v.span(), "invalid version");
         }
-        for path in [&build.context, &build.output, &build.dockerfile].into_iter().flatten() {
+        for path in [&build.context, &build.output, &build.dockerfile]
+            .into_iter()
+            .flatten()
+        {
             if path.get().is_empty() || path.get().starts_with('/') {
                 ok = false;
                 self.error(
@@ -196,7 +221,12 @@ impl Resolver<'_> {
         for step in [&build.command, &build.entry].into_iter().flatten() {
             if step.get().trim().is_empty() {
                 ok = false;
-                self.error(Code::InvalidBuild, "build commands and entries cannot be empty", step.span(), "empty");
+                self.error(
+                    Code::InvalidBuild,
+                    "build commands and entries cannot be empty",
+                    step.span(),
+                    "empty",
+                );
             }
         }
         let text = |v: &Option<Sp<String>>| v.as_ref().map(|s| s.get().clone());
@@ -211,15 +241,19 @@ impl Resolver<'_> {
         })
     }
 
-    fn command(&mut self, spec: &WorkloadSpec) -> Option<Option<Vec<String>>> {
-        match &spec.command {
-            Some(c) if c.get().is_empty() => {
-                self.error(Code::InvalidValue, "`command` cannot be empty", c.span(), "empty command");
-                None
+    fn command(&mut self, spec: &WorkloadSpec) -> Checked<Option<Vec<String>>> {
+        optional(spec.command.as_ref(), |c| {
+            if c.get().is_empty() {
+                self.error(
+                    Code::InvalidValue,
+                    "`command` cannot be empty",
+                    c.span(),
+                    "empty command",
+                );
+                return None;
             }
-            Some(c) => Some(Some(c.get().clone())),
-            None => Some(None),
-        }
+            Some(c.get().clone())
+        })
     }
 
     pub(super) fn port(&mut self, value: &Sp<i64>) -> Option<Port> {
@@ -243,14 +277,22 @@ impl Resolver<'_> {
         for entry in &spec.ports {
             if let Err(why) = checks::port_name(entry.name.get()) {
                 ok = false;
-                self.error(Code::InvalidPort, why, entry.name.span(), "invalid port name");
+                self.error(
+                    Code::InvalidPort,
+                    why,
+                    entry.name.span(),
+                    "invalid port name",
+                );
             }
             if let Some(first) = seen_names.insert(entry.name.get(), entry.name.span()) {
                 ok = false;
                 self.push(
-                    Diagnostic::error(Code::DuplicatePort, format!("port name `{}` is used twice", entry.name.get()))
-                        .at(entry.name.span(), "second use")
-                        .at(first, "first use"),
+                    Diagnostic::error(
+                        Code::DuplicatePort,
+                        format!("port name `{}` is used twice", entry.name.get()),
+                    )
+                    .at(entry.name.span(), "second use")
+                    .at(first, "first use"),
                 );
             }
             let Some(port) = self.port(&entry.port) else {
@@ -260,35 +302,53 @@ impl Resolver<'_> {
             if let Some(first) = seen_ports.insert(port.get(), entry.port.span()) {
                 ok = false;
                 self.push(
-                    Diagnostic::error(Code::DuplicatePort, format!("port {port} is declared twice"))
-                        .at(entry.port.span(), "second declaration")
-                        .at(first, "first declaration"),
+                    Diagnostic::error(
+                        Code::DuplicatePort,
+                        format!("port {port} is declared twice"),
+                    )
+                    .at(entry.port.span(), "second declaration")
+                    .at(first, "first declaration"),
                 );
             }
             let publish = match &entry.publish {
-                Some(p) => match self.port(p) {
-                    Some(p) => Some(p),
-                    None => {
+                Some(p) => {
+                    if let Some(p) = self.port(p) {
+                        Some(p)
+                    } else {
                         ok = false;
                         None
                     }
-                },
+                }
                 None => None,
             };
-            out.push(NamedPort { name: entry.name.get().clone(), port, publish });
+            out.push(NamedPort {
+                name: entry.name.get().clone(),
+                port,
+                publish,
+            });
         }
         ok.then_some(out)
     }
 
-    fn publish(&mut self, spec: &WorkloadSpec, kind: WorkloadKind) -> Option<Option<Port>> {
-        let value = spec.publish.as_ref()?;
+    fn publish(&mut self, spec: &WorkloadSpec, kind: WorkloadKind) -> Checked<Option<Port>> {
+        optional(spec.publish.as_ref(), |value| {
+            self.publish_port(value, spec, kind)
+        })
+    }
+
+    fn publish_port(
+        &mut self,
+        value: &Sp<i64>,
+        spec: &WorkloadSpec,
+        kind: WorkloadKind,
+    ) -> Option<Port> {
         if kind == WorkloadKind::Job {
             self.push(
                 Diagnostic::error(Code::JobField, "a job cannot `publish` a port")
                     .at(value.span(), "not allowed on a job")
                     .help("jobs have no ports; make it a service if it serves"),
             );
-            return Some(None);
+            return None;
         }
         if spec.port.is_none() {
             self.push(
@@ -296,9 +356,9 @@ impl Resolver<'_> {
                     .at(value.span(), "no main port")
                     .help("add `port = …`, the container port that `publish` maps to the host"),
             );
-            return Some(None);
+            return None;
         }
-        Some(self.port(value))
+        self.port(value)
     }
 
     fn replicas(&mut self, value: &Sp<i64>) -> Option<u32> {
@@ -316,27 +376,48 @@ impl Resolver<'_> {
         }
     }
 
-    fn secrets(&mut self, spec: &WorkloadSpec, env: &Option<super::env::ResolvedEnv>) -> Option<Vec<SecretName>> {
+    fn secrets(
+        &mut self,
+        spec: &WorkloadSpec,
+        env: Option<&super::env::ResolvedEnv>,
+    ) -> Option<Vec<SecretName>> {
         let mut out: Vec<SecretName> = Vec::new();
         let mut ok = true;
         for secret in &spec.secrets {
-            let Some(name) = self.parse::<SecretName>(secret, Code::InvalidSecretName, "secret name") else {
+            let Some(name) =
+                self.parse::<SecretName>(secret, Code::InvalidSecretName, "secret name")
+            else {
                 ok = false;
                 continue;
             };
             if out.contains(&name) {
                 ok = false;
-                self.error(Code::DuplicateName, format!("secret `{name}` is listed twice"), secret.span(), "listed again");
+                self.error(
+                    Code::DuplicateName,
+                    format!("secret `{name}` is listed twice"),
+                    secret.span(),
+                    "listed again",
+                );
                 continue;
             }
             let var = name.env_var();
-            if let Some((_, span)) = env.as_ref().and_then(|e| e.vars.iter().find(|(k, _)| k.as_str() == var).map(|(_, v)| v)) {
+            if let Some((_, span)) = env.and_then(|e| {
+                e.vars
+                    .iter()
+                    .find(|(k, _)| k.as_str() == var)
+                    .map(|(_, v)| v)
+            }) {
                 ok = false;
                 self.push(
-                    Diagnostic::error(Code::InvalidEnvName, format!("env `{var}` collides with secret `{name}`, which is exposed as `{var}`"))
-                        .at(span.clone(), "this variable")
-                        .at(secret.span(), "this secret")
-                        .help("rename the env variable or the secret"),
+                    Diagnostic::error(
+                        Code::InvalidEnvName,
+                        format!(
+                            "env `{var}` collides with secret `{name}`, which is exposed as `{var}`"
+                        ),
+                    )
+                    .at(span.clone(), "this variable")
+                    .at(secret.span(), "this secret")
+                    .help("rename the env variable or the secret"),
                 );
             }
             out.push(name);
@@ -352,7 +433,12 @@ impl Resolver<'_> {
         match parsed {
             Ok(c) => Some(c),
             Err(why) => {
-                self.error(Code::InvalidCpu, format!("invalid cpu: {why}"), value.span(), "invalid cpu");
+                self.error(
+                    Code::InvalidCpu,
+                    format!("invalid cpu: {why}"),
+                    value.span(),
+                    "invalid cpu",
+                );
                 None
             }
         }
@@ -362,9 +448,12 @@ impl Resolver<'_> {
         let size: ByteSize = self.parse(value, Code::InvalidSize, "memory size")?;
         if size.bytes() < MIN_MEMORY_BYTES {
             self.push(
-                Diagnostic::error(Code::InvalidSize, format!("memory `{size}` is below Docker's minimum of 6Mi"))
-                    .at(value.span(), "too little memory")
-                    .help("did you mean Mi rather than bytes or Ki?"),
+                Diagnostic::error(
+                    Code::InvalidSize,
+                    format!("memory `{size}` is below Docker's minimum of 6Mi"),
+                )
+                .at(value.span(), "too little memory")
+                .help("did you mean Mi rather than bytes or Ki?"),
             );
             return None;
         }
@@ -383,7 +472,12 @@ impl Resolver<'_> {
             }
             Ok(uid) if uid <= i32::MAX.unsigned_abs() => Some(uid),
             _ => {
-                self.error(Code::InvalidUser, format!("`{}` is not a valid uid", value.get()), value.span(), "invalid uid");
+                self.error(
+                    Code::InvalidUser,
+                    format!("`{}` is not a valid uid", value.get()),
+                    value.span(),
+                    "invalid uid",
+                );
                 None
             }
         }
@@ -402,20 +496,34 @@ impl Resolver<'_> {
         for (path, target) in &spec.volumes {
             if !path.get().starts_with('/') || path.get().contains("..") {
                 ok = false;
-                self.error(Code::InvalidMount, format!("mount path `{}` must be absolute", path.get()), path.span(), "not an absolute path");
+                self.error(
+                    Code::InvalidMount,
+                    format!("mount path `{}` must be absolute", path.get()),
+                    path.span(),
+                    "not an absolute path",
+                );
             }
             match self.index.get(target.get().as_str()).copied() {
                 Some(super::Entity::Resource(r)) if is_volume(r) => {}
                 Some(entity) => {
                     ok = false;
                     let kind = match entity {
-                        super::Entity::Resource(r) => r.kind.as_ref().map_or("resource".to_owned(), |k| format!("{} resource", k.get())),
+                        super::Entity::Resource(r) => r
+                            .kind
+                            .as_ref()
+                            .map_or("resource".to_owned(), |k| format!("{} resource", k.get())),
                         other => other.describe().to_owned(),
                     };
                     self.push(
-                        Diagnostic::error(Code::MountNotVolume, format!("`{}` is a {kind}, not a volume", target.get()))
-                            .at(target.span(), "not a volume")
-                            .help(format!("mounts name resources of type \"volume\"{}", list_hint(&volumes))),
+                        Diagnostic::error(
+                            Code::MountNotVolume,
+                            format!("`{}` is a {kind}, not a volume", target.get()),
+                        )
+                        .at(target.span(), "not a volume")
+                        .help(format!(
+                            "mounts name resources of type \"volume\"{}",
+                            list_hint(&volumes)
+                        )),
                     );
                 }
                 None => {
@@ -431,9 +539,19 @@ impl Resolver<'_> {
     }
 }
 
-/// An optional field's outcome: absent is fine (`Some(None)`), present but invalid fails (`None`).
-pub(super) fn lift<T>(field: Option<Option<T>>) -> Option<Option<T>> {
-    field.map_or(Some(None), |v| v.map(Some))
+/// A problem already reported as a diagnostic.
+#[derive(Debug)]
+pub(super) struct Reported;
+
+/// The outcome of checking a field: its value, or `Reported`.
+pub(super) type Checked<T> = Result<T, Reported>;
+
+/// Checks an optional field: absent is fine, present is checked by `check` (which reports failures).
+pub(super) fn optional<V, T>(
+    value: Option<V>,
+    check: impl FnOnce(V) -> Option<T>,
+) -> Checked<Option<T>> {
+    value.map_or(Ok(None), |v| check(v).map(Some).ok_or(Reported))
 }
 
 fn list_hint(names: &[&str]) -> String {
@@ -446,5 +564,7 @@ fn list_hint(names: &[&str]) -> String {
 
 /// Whether a resource spec declares a volume.
 pub(super) fn is_volume(r: &crate::spec::ResourceSpec) -> bool {
-    r.kind.as_ref().is_some_and(|k| k.get() == ResourceKind::Volume.as_str())
+    r.kind
+        .as_ref()
+        .is_some_and(|k| k.get() == ResourceKind::Volume.as_str())
 }
