@@ -102,7 +102,7 @@ pub fn check(dir: &Path, folders: &[&str], artifacts: &Artifacts) -> io::Result<
                 diff: unified_diff(rel, &old, contents),
             }),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                out.push(Difference::Missing(rel.clone()))
+                out.push(Difference::Missing(rel.clone()));
             }
             Err(e) => return Err(with_path(&e, &path)),
         }

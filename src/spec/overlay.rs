@@ -82,7 +82,7 @@ pub fn apply<'i>(
                     _ => None,
                 };
                 if let Some(target) = target {
-                    merge(target, entry)
+                    merge(target, entry);
                 } else {
                     let known: Vec<String> = base
                         .get(*section)
