@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use super::{Entity, Resolver};
+use super::{Entity, Resolver, names};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::placeholder::{self, Piece};
 use crate::model::{EnvPart, EnvValue, Reference, Resource, ResourceKind, ServiceField};
@@ -137,12 +137,7 @@ impl Resolver<'_> {
                 return None;
             }
             None => {
-                let names: Vec<&str> = self
-                    .spec
-                    .resources
-                    .keys()
-                    .map(|k| k.get().as_str())
-                    .collect();
+                let names = names(&self.spec.resources);
                 self.unknown("resource", name, span, &names);
                 return None;
             }
@@ -222,12 +217,7 @@ impl Resolver<'_> {
                 return None;
             }
             None => {
-                let names: Vec<&str> = self
-                    .spec
-                    .services
-                    .keys()
-                    .map(|k| k.get().as_str())
-                    .collect();
+                let names = names(&self.spec.services);
                 self.unknown("service", name, span, &names);
                 return None;
             }

@@ -69,6 +69,11 @@ pub fn resolve(
     })
 }
 
+/// The names of a section, for suggestions.
+fn names<T>(section: &crate::spec::Named<T>) -> Vec<&str> {
+    section.keys().map(|k| k.get().as_str()).collect()
+}
+
 /// What a name stands for, looked up when references are checked.
 #[derive(Clone, Copy)]
 enum Entity<'a> {

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use super::{Entity, Resolver, checks};
+use super::{Entity, Resolver, checks, names};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{Cors, Gateway, Route};
 use crate::spec::{CorsSpec, RouteSpec, Sp};
@@ -128,12 +128,7 @@ impl Resolver<'_> {
                 false
             }
             None => {
-                let names: Vec<&str> = self
-                    .spec
-                    .services
-                    .keys()
-                    .map(|k| k.get().as_str())
-                    .collect();
+                let names = names(&self.spec.services);
                 self.unknown("service", name, service.span(), &names);
                 false
             }
