@@ -7,10 +7,14 @@ use std::fmt::Write as _;
 
 use stackc::compile::{self, Compiled};
 use stackc::source::SourceFile;
+use stackc::targets::RenderContext;
 use stackc::{graph, targets};
+use std::path::Path;
 
 /// Every file stackc would write for the spec, plus the graph, as one reviewable text.
-fn bundle(compiled: &Compiled) -> String {
+fn bundle(compiled: &Compiled, spec: &str) -> String {
+    // A fixed layout, so snapshots do not depend on where the repository is checked out.
+    let context = RenderContext::new(&Path::new("/repo").join(spec), Path::new("/repo/dist"));
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -18,7 +22,7 @@ fn bundle(compiled: &Compiled) -> String {
         graph::render_json(&compiled.model, &compiled.graph)
     );
     for target in targets::available() {
-        for (path, contents) in target.render(compiled) {
+        for (path, contents) in target.render(compiled, &context) {
             let _ = writeln!(out, "=== {path} ===\n{contents}");
         }
     }
@@ -52,11 +56,12 @@ fn examples() {
         );
         let envs = std::iter::once(None).chain(common::environments(&spec).into_iter().map(Some));
         for env in envs {
-            let first = bundle(&compile(&source, env.as_deref()));
+            let spec_path = format!("examples/{name}/stack.toml");
+            let first = bundle(&compile(&source, env.as_deref()), &spec_path);
             // Determinism: a second compilation gives byte-identical output.
             assert_eq!(
                 first,
-                bundle(&compile(&source, env.as_deref())),
+                bundle(&compile(&source, env.as_deref()), &spec_path),
                 "{name} {env:?} is not deterministic"
             );
             let snapshot = match &env {

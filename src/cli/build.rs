@@ -3,7 +3,7 @@ use std::path::Path;
 use super::{DiagnosticFormat, SpecArgs, TargetArg, exit, report};
 use crate::compile;
 use crate::output::{self, Artifacts, Difference};
-use crate::targets::{self, Target};
+use crate::targets::{self, RenderContext, Target};
 
 pub fn run(args: &SpecArgs, target: TargetArg, out: &Path, check: bool) -> u8 {
     let selected = match select(target) {
@@ -25,9 +25,10 @@ pub fn run(args: &SpecArgs, target: TargetArg, out: &Path, check: bool) -> u8 {
         Ok(c) => c,
         Err(code) => return code,
     };
+    let context = RenderContext::new(&args.spec, out);
     let mut artifacts = Artifacts::new();
     for t in &selected {
-        artifacts.extend(t.render(&compiled));
+        artifacts.extend(t.render(&compiled, &context));
     }
     let folders: Vec<&str> = selected.iter().map(|t| t.folder()).collect();
     if check {

@@ -226,6 +226,23 @@ impl EnvValue {
 }
 
 impl Resource {
+    pub const DEFAULT_USERNAME: &'static str = "app";
+
+    /// The user the stack's services connect as.
+    #[must_use]
+    pub fn username(&self) -> &str {
+        self.username.as_deref().unwrap_or(Self::DEFAULT_USERNAME)
+    }
+
+    /// The database created for the stack: by default the resource's name, `-` made `_` (valid unquoted
+    /// in every engine).
+    #[must_use]
+    pub fn database(&self) -> String {
+        self.database
+            .clone()
+            .unwrap_or_else(|| self.name.as_str().replace('-', "_"))
+    }
+
     #[must_use]
     pub fn output_is_secret(&self, output: &str) -> bool {
         match &self.external {

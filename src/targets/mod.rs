@@ -1,7 +1,84 @@
 //! Targets: pure functions from a compiled spec to a sorted map of relative path -> file contents.
 
+pub mod compose;
+pub mod dockerfile;
+pub mod images;
+pub mod outputs;
+pub mod probe;
+mod templates;
+pub mod yaml;
+
+use std::path::{Path, PathBuf};
+
 use crate::compile::Compiled;
 use crate::output::Artifacts;
+
+/// Where the spec and the output directory are, so that artifacts can refer to build contexts and to
+/// each other by relative paths (never absolute ones: the output must not depend on the machine).
+#[derive(Debug, Clone)]
+pub struct RenderContext {
+    /// The spec file's name, quoted in generated headers.
+    pub spec_file: String,
+    /// Absolute folder of the spec.
+    pub spec_dir: PathBuf,
+    /// Absolute output directory (`-o DIR`).
+    pub out_dir: PathBuf,
+}
+
+impl RenderContext {
+    /// A context for a spec and output directory, made absolute against the current directory.
+    #[must_use]
+    pub fn new(spec: &Path, out_dir: &Path) -> Self {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let spec = normalize(&cwd.join(spec));
+        Self {
+            spec_file: spec
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            spec_dir: spec.parent().map(Path::to_path_buf).unwrap_or_default(),
+            out_dir: normalize(&cwd.join(out_dir)),
+        }
+    }
+
+    /// `to` relative to `from` (both absolute), with `/` separators.
+    #[must_use]
+    pub fn relative(from: &Path, to: &Path) -> String {
+        let rel = pathdiff::diff_paths(normalize(to), normalize(from))
+            .unwrap_or_else(|| to.to_path_buf());
+        let text = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        if text.is_empty() {
+            ".".to_owned()
+        } else {
+            text
+        }
+    }
+
+    /// A build context folder of the spec (as written in it), absolute.
+    #[must_use]
+    pub fn context_dir(&self, context: &str) -> PathBuf {
+        normalize(&self.spec_dir.join(context))
+    }
+}
+
+/// Removes `.` and resolves `..` lexically (the folders may not exist yet).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
 
 /// A compilation target, writing beneath its own folder of the output directory.
 pub trait Target: Sync {
@@ -10,7 +87,7 @@ pub trait Target: Sync {
     /// The folder under the output directory this target owns (its stale files are removed).
     fn folder(&self) -> &'static str;
     /// Renders every file, paths relative to the output directory.
-    fn render(&self, compiled: &Compiled) -> Artifacts;
+    fn render(&self, compiled: &Compiled, context: &RenderContext) -> Artifacts;
 }
 
 /// Targets of the contract, in `--target all` order.
@@ -19,5 +96,30 @@ pub const NAMES: [&str; 4] = ["compose", "dockerfile", "kubernetes", "ecs"];
 /// The targets this build implements.
 #[must_use]
 pub fn available() -> Vec<&'static dyn Target> {
-    Vec::new()
+    vec![&compose::Compose, &dockerfile::Dockerfiles]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths() {
+        let from = Path::new("/repo/dist/compose");
+        assert_eq!(
+            RenderContext::relative(from, Path::new("/repo/examples/shop/api")),
+            "../../examples/shop/api"
+        );
+        assert_eq!(
+            RenderContext::relative(Path::new("/a/b"), Path::new("/a/b")),
+            "."
+        );
+        assert_eq!(
+            RenderContext::relative(
+                Path::new("/repo/examples/shop/./api"),
+                Path::new("/repo/dist/dockerfiles/api/Dockerfile")
+            ),
+            "../../../dist/dockerfiles/api/Dockerfile"
+        );
+    }
 }

@@ -69,6 +69,9 @@ pub fn resolve(
     })
 }
 
+/// Generated services (the gateway, probe installers) are named with this prefix, so user names cannot be.
+pub const RESERVED_PREFIX: &str = "stackc-";
+
 /// The names of a section, for suggestions.
 fn names<T>(section: &crate::spec::Named<T>) -> Vec<&str> {
     section.keys().map(|k| k.get().as_str()).collect()
@@ -195,6 +198,12 @@ impl<'a> Resolver<'a> {
                         format!("invalid {kind} name: {why}"),
                         name.span(),
                         "invalid name",
+                    );
+                } else if name.get().starts_with(RESERVED_PREFIX) {
+                    self.push(
+                        Diagnostic::error(Code::InvalidName, format!("`{}` uses the reserved prefix `{RESERVED_PREFIX}`", name.get()))
+                            .at(name.span(), "reserved name")
+                            .help("stackc names the services it generates (gateway, probes) with this prefix; choose another name"),
                     );
                 }
                 if let Some((first_kind, first_span)) = seen.get(name.get().as_str()) {

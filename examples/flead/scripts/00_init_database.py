@@ -1,0 +1,1 @@
+"""Creates the TimescaleDB hypertables and indexes."""

@@ -1,0 +1,1 @@
+"""Adds TimescaleDB as a Grafana data source and provisions the dashboards."""

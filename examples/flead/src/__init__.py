@@ -1,0 +1,1 @@
+"""Producer, aggregator and stream-processing code of the platform."""

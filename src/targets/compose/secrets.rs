@@ -1,0 +1,124 @@
+//! Secrets in Compose: every secret value is a compose secret read from a file, never a literal in
+//! compose.yaml. `init-secrets.sh` generates the credentials of resources the stack runs, derives the
+//! values built from them, and lists the secrets only the user can supply.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::model::Resource;
+use crate::targets::outputs::{Resolved, password_secret, resource_url};
+use crate::targets::templates;
+
+/// The secrets a compose file uses, by how they come to exist.
+#[derive(Debug, Default)]
+pub struct SecretPlan {
+    /// Random credentials created once.
+    generated: BTreeSet<String>,
+    /// Values assembled from literal text and other secrets, in dependency order (URLs, then env values).
+    derived: BTreeMap<(u8, String), Vec<Resolved>>,
+    /// Secrets only the user knows.
+    required: BTreeSet<String>,
+}
+
+impl SecretPlan {
+    /// A resource's password.
+    pub fn password(&mut self, resource: &Resource) -> String {
+        let name = password_secret(resource);
+        self.generated.insert(name.clone());
+        name
+    }
+
+    /// A secret the user supplies.
+    pub fn require(&mut self, name: &str) {
+        self.required.insert(name.to_owned());
+    }
+
+    /// Registers what a resolved secret needs to exist, from its name: a resource's URL is derived from
+    /// its password, anything else is the user's.
+    pub fn use_secret(&mut self, name: &str, resources: &BTreeMap<crate::units::Name, Resource>) {
+        let url_of = resources
+            .values()
+            .find(|r| r.external.is_none() && crate::targets::outputs::url_secret(r) == name);
+        let password_of = resources
+            .values()
+            .find(|r| r.external.is_none() && password_secret(r) == name);
+        if let Some(r) = url_of {
+            let password = self.password(r);
+            let marker = "\u{0}";
+            let url = resource_url(r, r.name.as_str(), marker);
+            let mut parts = Vec::new();
+            for (i, piece) in url.split(marker).enumerate() {
+                if i > 0 {
+                    parts.push(Resolved::Secret(password.clone()));
+                }
+                if !piece.is_empty() {
+                    parts.push(Resolved::Text(piece.to_owned()));
+                }
+            }
+            self.derived.insert((0, name.to_owned()), parts);
+        } else if let Some(r) = password_of {
+            self.password(r);
+        } else {
+            self.require(name);
+        }
+    }
+
+    /// A value mixing text and secrets, stored as a secret of its own.
+    pub fn derive(&mut self, name: &str, parts: Vec<Resolved>) {
+        self.derived.insert((1, name.to_owned()), parts);
+    }
+
+    /// Every secret name the file declares.
+    pub fn names(&self) -> BTreeSet<String> {
+        let derived = self.derived.keys().map(|(_, n)| n.clone());
+        self.generated
+            .iter()
+            .cloned()
+            .chain(derived)
+            .chain(self.required.iter().cloned())
+            .collect()
+    }
+
+    /// The `init-secrets.sh` script, if there are secrets at all.
+    pub fn script(&self, spec_file: &str) -> Option<String> {
+        if self.names().is_empty() {
+            return None;
+        }
+        #[derive(Serialize)]
+        struct Derived {
+            name: String,
+            parts: String,
+        }
+        let derived: Vec<Derived> = self
+            .derived
+            .iter()
+            .map(|((_, name), parts)| Derived {
+                name: name.clone(),
+                parts: shell_parts(parts),
+            })
+            .collect();
+        Some(templates::render(
+            "init-secrets.sh.j2",
+            minijinja::context! {
+                spec_file,
+                generated => minijinja::Value::from(minijinja::value::Serde(&self.generated)),
+                derived => minijinja::Value::from(minijinja::value::Serde(&derived)),
+                required => minijinja::Value::from(minijinja::value::Serde(&self.required)),
+            },
+        ))
+    }
+}
+
+/// The parts as `printf '%s'` arguments: text single-quoted, secrets read from their files.
+fn shell_parts(parts: &[Resolved]) -> String {
+    let text: Vec<String> = parts
+        .iter()
+        .map(|p| match p {
+            Resolved::Text(t) => format!("'{}'", t.replace('\'', r"'\''")),
+            Resolved::Secret(s) => format!("\"$(cat \"$dir/{s}\")\""),
+        })
+        .collect();
+    // One argument for `%s` with several parts: join them into a single word.
+    text.join("")
+}

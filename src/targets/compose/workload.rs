@@ -1,0 +1,228 @@
+//! Services and jobs as compose services.
+
+use std::collections::BTreeMap;
+
+use super::file::{Build, DependsOn, Deploy, Resources, Service, escape};
+use super::secrets::SecretPlan;
+use super::{
+    DATA_NETWORK, EDGE_NETWORK, Naming, PROBE_SERVICE, PROBE_VOLUME, condition, healthcheck, limits,
+};
+use crate::compile::Compiled;
+use crate::graph::{NodeKind, StackGraph};
+use crate::model::{ImageSource, Runtime, Workload, WorkloadKind};
+use crate::targets::RenderContext;
+use crate::targets::outputs::{Resolved, resolve_value};
+use crate::targets::probe;
+
+/// Whether stackc wrote the image's Dockerfile (and so knows its entrypoint, probe and CMD).
+pub fn stackc_built(w: &Workload) -> bool {
+    matches!(&w.source, ImageSource::Build(b) if b.runtime != Runtime::Dockerfile)
+}
+
+/// The workload's service, and whether it needs the probe volume (its image is not one stackc built).
+pub fn service(
+    compiled: &Compiled,
+    ctx: &RenderContext,
+    w: &Workload,
+    secrets: &mut SecretPlan,
+) -> (Service, bool) {
+    let model = &compiled.model;
+    let built = stackc_built(w);
+    let mut svc = Service {
+        restart: if w.kind == WorkloadKind::Job {
+            "no"
+        } else {
+            "unless-stopped"
+        },
+        ..Service::default()
+    };
+
+    match &w.source {
+        ImageSource::Image(image) => svc.image = Some(image.clone()),
+        ImageSource::Build(b) => {
+            let context = ctx.context_dir(&b.context);
+            let dockerfile = match &b.dockerfile {
+                Some(own) if b.runtime == Runtime::Dockerfile => own.clone(),
+                _ => RenderContext::relative(
+                    &context,
+                    &ctx.out_dir
+                        .join("dockerfiles")
+                        .join(w.name.as_str())
+                        .join("Dockerfile"),
+                ),
+            };
+            svc.build = Some(Build {
+                context: RenderContext::relative(&ctx.out_dir.join("compose"), &context),
+                dockerfile,
+            });
+        }
+    }
+    // Images stackc builds have the command baked in; any other image gets it here.
+    if !built {
+        svc.command = w
+            .command
+            .as_ref()
+            .map(|c| c.iter().map(|a| escape(a)).collect());
+        svc.user = w.user.map(|u| format!("{u}:{u}"));
+    }
+
+    // Environment: literal values as they are, secret ones from files.
+    let mut secret_env = Vec::new();
+    for (var, value) in &w.env {
+        let parts = resolve_value(model, &Naming, value);
+        if parts.iter().all(|p| matches!(p, Resolved::Text(_))) {
+            let text: String = parts
+                .iter()
+                .map(|p| {
+                    if let Resolved::Text(t) = p {
+                        t.as_str()
+                    } else {
+                        ""
+                    }
+                })
+                .collect();
+            svc.environment.insert(var.to_string(), escape(&text));
+            continue;
+        }
+        let secret = match parts.as_slice() {
+            [Resolved::Secret(name)] => {
+                secrets.use_secret(name, &model.resources);
+                name.clone()
+            }
+            _ => {
+                for p in &parts {
+                    if let Resolved::Secret(name) = p {
+                        secrets.use_secret(name, &model.resources);
+                    }
+                }
+                let name = format!(
+                    "env-{}-{}",
+                    w.name,
+                    var.as_str().to_ascii_lowercase().replace('_', "-")
+                );
+                secrets.derive(&name, parts);
+                name
+            }
+        };
+        secret_env.push((var.to_string(), secret));
+    }
+    for secret in &w.secrets {
+        secrets.require(secret.as_str());
+        secret_env.push((secret.env_var(), secret.to_string()));
+    }
+    if built {
+        // The image's entrypoint exports each listed file as the variable.
+        let pairs: Vec<String> = secret_env
+            .iter()
+            .map(|(var, s)| format!("{var}=/run/secrets/{s}"))
+            .collect();
+        if !pairs.is_empty() {
+            svc.environment
+                .insert("STACKC_SECRET_ENV".into(), pairs.join(" "));
+        }
+    } else {
+        // Other images: the `<VAR>_FILE` convention of official images.
+        for (var, s) in &secret_env {
+            svc.environment
+                .insert(format!("{var}_FILE"), format!("/run/secrets/{s}"));
+        }
+    }
+    let mut names: Vec<String> = secret_env.into_iter().map(|(_, s)| s).collect();
+    names.sort();
+    names.dedup();
+    svc.secrets = names;
+
+    svc.ports = published_ports(w);
+    svc.volumes = w
+        .volumes
+        .iter()
+        .map(|(path, volume)| format!("{volume}:{path}"))
+        .collect();
+
+    let needs_probe = !built && w.health.as_ref().is_some_and(probe::needs_probe);
+    if let Some(h) = &w.health {
+        let busybox = if built {
+            probe::IN_IMAGE
+        } else {
+            probe::FROM_VOLUME
+        };
+        svc.healthcheck = Some(healthcheck(h, busybox));
+    }
+    if needs_probe {
+        svc.volumes.push(format!("{PROBE_VOLUME}:/stackc:ro"));
+        svc.depends_on.insert(
+            PROBE_SERVICE.into(),
+            DependsOn {
+                condition: "service_completed_successfully",
+            },
+        );
+    }
+    let data = depends_on(&compiled.graph, w, &mut svc.depends_on);
+
+    let replicas = (w.kind == WorkloadKind::Service && w.replicas != 1).then_some(w.replicas);
+    let resources = limits(w.cpu, w.memory.as_ref()).map(|limits| Resources { limits });
+    if replicas.is_some() || resources.is_some() {
+        svc.deploy = Some(Deploy {
+            replicas,
+            resources,
+        });
+    }
+    svc.security_opt = vec!["no-new-privileges:true"];
+    if built {
+        svc.cap_drop = vec!["ALL"];
+    }
+    svc.networks = if data {
+        vec![DATA_NETWORK.into(), EDGE_NETWORK.into()]
+    } else {
+        vec![EDGE_NETWORK.into()]
+    };
+    (svc, needs_probe)
+}
+
+/// `publish` as compose port mappings; several replicas take a range of host ports, one each.
+fn published_ports(w: &Workload) -> Vec<String> {
+    let replicas = if w.kind == WorkloadKind::Service {
+        w.replicas.max(1)
+    } else {
+        1
+    };
+    let map = |host: u16, container: u16| {
+        if replicas > 1 {
+            let last = u32::from(host) + replicas - 1;
+            format!("{host}-{last}:{container}")
+        } else {
+            format!("{host}:{container}")
+        }
+    };
+    let main = w
+        .publish
+        .zip(w.port)
+        .map(|(host, port)| map(host.get(), port.get()));
+    let named = w
+        .ports
+        .iter()
+        .filter_map(|p| p.publish.map(|host| map(host.get(), p.port.get())));
+    main.into_iter().chain(named).collect()
+}
+
+/// The workload's dependencies as compose conditions; whether any is a resource the stack runs.
+fn depends_on(graph: &StackGraph, w: &Workload, out: &mut BTreeMap<String, DependsOn>) -> bool {
+    let mut data = false;
+    let kinds: BTreeMap<&crate::units::Name, NodeKind> =
+        graph.nodes().map(|n| (&n.name, n.kind)).collect();
+    for (target, cond) in graph.dependencies(&w.name) {
+        match kinds.get(target) {
+            // Not run by the stack: nothing to wait for.
+            Some(NodeKind::Resource { external: true, .. }) => continue,
+            Some(NodeKind::Resource { .. }) => data = true,
+            _ => {}
+        }
+        out.insert(
+            target.to_string(),
+            DependsOn {
+                condition: condition(cond),
+            },
+        );
+    }
+    data
+}

@@ -1,0 +1,113 @@
+//! What references resolve to, shared by the targets: each target names hosts its own way, but the
+//! shape of every output (URL formats, ports, users) is decided once, here.
+
+use crate::model::{
+    EnvPart, EnvValue, Model, OutputValue, Reference, Resource, ResourceKind, ServiceField,
+};
+use crate::units::Name;
+
+/// A resolved piece of an env value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolved {
+    Text(String),
+    /// The value of a secret, by name.
+    Secret(String),
+}
+
+/// How a target names the host of a service or resource (compose: the service name; Kubernetes: a
+/// cluster DNS name; ECS: a Service Connect alias).
+pub trait HostNaming {
+    fn host(&self, name: &Name) -> String;
+}
+
+/// The secret a stack-run resource's generated password lives in.
+#[must_use]
+pub fn password_secret(resource: &Resource) -> String {
+    format!("{}-password", resource.name)
+}
+
+/// The secret a stack-run resource's URL (which embeds the password) lives in.
+#[must_use]
+pub fn url_secret(resource: &Resource) -> String {
+    format!("{}-url", resource.name)
+}
+
+/// The port clients inside the stack use.
+#[must_use]
+pub fn resource_port(resource: &Resource) -> u16 {
+    resource.kind.port().unwrap_or_default()
+}
+
+/// The URL of a resource, with `password` in place of the password (the caller decides how that is filled).
+#[must_use]
+pub fn resource_url(resource: &Resource, host: &str, password: &str) -> String {
+    let port = resource_port(resource);
+    let user = resource.username();
+    let db = resource.database();
+    match resource.kind {
+        ResourceKind::Postgres => format!("postgres://{user}:{password}@{host}:{port}/{db}"),
+        ResourceKind::Mysql | ResourceKind::Mariadb => {
+            format!("mysql://{user}:{password}@{host}:{port}/{db}")
+        }
+        ResourceKind::Mongodb => {
+            format!("mongodb://{user}:{password}@{host}:{port}/{db}?authSource=admin")
+        }
+        ResourceKind::Rabbitmq => format!("amqp://{user}:{password}@{host}:{port}/"),
+        ResourceKind::Redis => format!("redis://{host}:{port}"),
+        ResourceKind::Kafka => format!("{host}:{port}"),
+        ResourceKind::Volume => String::new(),
+    }
+}
+
+/// Resolves one reference.
+#[must_use]
+pub fn resolve(model: &Model, naming: &dyn HostNaming, reference: &Reference) -> Resolved {
+    match reference {
+        Reference::Service { service, field } => {
+            let port = model
+                .services
+                .get(service)
+                .and_then(|s| s.port)
+                .map_or(0, |p| p.get());
+            let host = naming.host(service);
+            Resolved::Text(match field {
+                ServiceField::Url => format!("http://{host}:{port}"),
+                ServiceField::Host => host,
+                ServiceField::Port => port.to_string(),
+            })
+        }
+        Reference::ResourceOutput { resource, output } => {
+            let r = &model.resources[resource];
+            if let Some(external) = &r.external {
+                return match &external.outputs[output] {
+                    OutputValue::Literal(v) => Resolved::Text(v.clone()),
+                    OutputValue::Secret(s) => Resolved::Secret(s.to_string()),
+                };
+            }
+            let host = naming.host(resource);
+            match output.as_str() {
+                "host" => Resolved::Text(host),
+                "port" => Resolved::Text(resource_port(r).to_string()),
+                "username" => Resolved::Text(r.username().to_owned()),
+                "database" => Resolved::Text(r.database()),
+                "password" => Resolved::Secret(password_secret(r)),
+                "url" if r.kind.has_credentials() => Resolved::Secret(url_secret(r)),
+                "url" => Resolved::Text(resource_url(r, &host, "")),
+                other => unreachable!("output `{other}` was checked by the model"),
+            }
+        }
+    }
+}
+
+/// Resolves every part of an env value.
+#[must_use]
+pub fn resolve_value(model: &Model, naming: &dyn HostNaming, value: &EnvValue) -> Vec<Resolved> {
+    value
+        .parts
+        .iter()
+        .map(|p| match p {
+            EnvPart::Text(t) => Resolved::Text(t.clone()),
+            EnvPart::Ref(r) => resolve(model, naming, r),
+        })
+        .collect()
+}

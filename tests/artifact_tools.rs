@@ -1,0 +1,214 @@
+//! Generated artifacts checked by the tools their users rely on: the compose-spec JSON Schema
+//! (check-jsonschema), docker-compose 1.29's own validation, hadolint and checkov. Every example and
+//! contract spec is built once, with and without each environment.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// One built variant: its output directory.
+struct Built {
+    label: String,
+    out: PathBuf,
+}
+
+fn built() -> &'static Vec<Built> {
+    static BUILT: OnceLock<(tempfile::TempDir, Vec<Built>)> = OnceLock::new();
+    &BUILT
+        .get_or_init(|| {
+            let root = tempfile::tempdir().unwrap();
+            let mut all = Vec::new();
+            for spec in common::valid_specs() {
+                let spec = with_contexts(&spec, root.path());
+                let stem = spec
+                    .parent()
+                    .unwrap()
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                let envs =
+                    std::iter::once(None).chain(common::environments(&spec).into_iter().map(Some));
+                for env in envs {
+                    let label = format!(
+                        "{stem}{}",
+                        env.as_ref().map(|e| format!("@{e}")).unwrap_or_default()
+                    );
+                    let out = root.path().join("out").join(&label);
+                    let mut args = vec![
+                        "build".to_owned(),
+                        spec.display().to_string(),
+                        "-o".into(),
+                        out.display().to_string(),
+                    ];
+                    if let Some(e) = &env {
+                        args.extend(["--env".into(), e.clone()]);
+                    }
+                    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                    let run = common::stackc(&args);
+                    assert!(
+                        run.status.success(),
+                        "{label}: {}",
+                        common::text(&run.stderr)
+                    );
+                    all.push(Built { label, out });
+                }
+            }
+            (root, all)
+        })
+        .1
+}
+
+/// Examples carry their build contexts; the contract specs do not, so they are built from a copy
+/// with empty context folders (enough for validation, which only needs the folders to exist).
+fn with_contexts(spec: &Path, scratch: &Path) -> PathBuf {
+    if spec.starts_with(common::root().join("examples")) {
+        return spec.to_path_buf();
+    }
+    let dir = scratch.join("contract").join(spec.file_stem().unwrap());
+    std::fs::create_dir_all(&dir).unwrap();
+    let copy = dir.join("stack.toml");
+    std::fs::copy(spec, &copy).unwrap();
+    let source = stackc::source::SourceFile::read(&copy).unwrap();
+    let compiled = stackc::compile::compile(&source, None)
+        .unwrap()
+        .compiled
+        .unwrap();
+    for w in compiled.model.workloads() {
+        if let stackc::model::ImageSource::Build(b) = &w.source {
+            std::fs::create_dir_all(dir.join(&b.context)).unwrap();
+        }
+    }
+    copy
+}
+
+fn files_named(name: &str) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for b in built() {
+        walk(&b.out, &mut |p| {
+            if p.file_name().is_some_and(|f| f == name) {
+                files.push(p.to_path_buf());
+            }
+        });
+    }
+    files
+}
+
+fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            walk(&path, f)
+        } else {
+            f(&path)
+        }
+    }
+}
+
+#[test]
+fn compose_files_match_the_compose_spec_schema() {
+    let Some(tool) = common::tool("check-jsonschema") else {
+        return common::skip_or_fail(
+            "check-jsonschema is not installed; run scripts/install-tools",
+        );
+    };
+    let files = files_named("compose.yaml");
+    assert_eq!(
+        files.len(),
+        built().len(),
+        "every variant has a compose file"
+    );
+    let out = Command::new(tool)
+        .args(["--builtin-schema", "vendor.compose-spec"])
+        .args(&files)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        common::text(&out.stdout),
+        common::text(&out.stderr)
+    );
+}
+
+#[test]
+fn docker_compose_accepts_every_compose_file() {
+    let Some(tool) = common::tool("docker-compose") else {
+        return common::skip_or_fail("docker-compose is not installed");
+    };
+    for b in built() {
+        let out = Command::new(&tool)
+            .args(["config", "-q"])
+            .current_dir(b.out.join("compose"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            b.label,
+            common::text(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn hadolint_finds_nothing_at_warning_level() {
+    let Some(tool) = common::tool("hadolint") else {
+        return common::skip_or_fail("hadolint is not installed; run scripts/install-tools");
+    };
+    let files = files_named("Dockerfile");
+    assert!(!files.is_empty());
+    let out = Command::new(tool)
+        .args(["--no-color", "--failure-threshold", "warning"])
+        .args(&files)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", common::text(&out.stdout));
+}
+
+#[test]
+fn checkov_dockerfile_checks_all_pass() {
+    let Some(tool) = common::tool("checkov") else {
+        return common::skip_or_fail("checkov is not installed; run scripts/install-tools");
+    };
+    // One run over every variant's output: each Dockerfile is checked on its own all the same.
+    let all = built()[0].out.parent().unwrap();
+    let out = Command::new(&tool)
+        .args([
+            "--framework",
+            "dockerfile",
+            "--compact",
+            "--quiet",
+            "--skip-download",
+            "-o",
+            "json",
+            "-d",
+        ])
+        .arg(all)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "checkov printed no JSON ({e}): {}",
+            common::text(&out.stderr)
+        )
+    });
+    let summary = if report.is_array() {
+        report[0]["summary"].clone()
+    } else {
+        report["summary"].clone()
+    };
+    assert_eq!(
+        summary["failed"],
+        0,
+        "{}",
+        serde_json::to_string_pretty(&report).unwrap()
+    );
+    let dockerfiles = files_named("Dockerfile").len() as u64;
+    assert!(
+        summary["passed"].as_u64().unwrap_or(0) >= dockerfiles,
+        "checkov checked too little: {summary}"
+    );
+}
