@@ -100,9 +100,9 @@ fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.is_dir() {
-            walk(&path, f)
+            walk(&path, f);
         } else {
-            f(&path)
+            f(&path);
         }
     }
 }

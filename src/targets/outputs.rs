@@ -4,7 +4,7 @@
 use crate::model::{
     EnvPart, EnvValue, Model, OutputValue, Reference, Resource, ResourceKind, ServiceField,
 };
-use crate::units::Name;
+use crate::units::{Name, Port};
 
 /// A resolved piece of an env value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +68,7 @@ pub fn resolve(model: &Model, naming: &dyn HostNaming, reference: &Reference) ->
                 .services
                 .get(service)
                 .and_then(|s| s.port)
-                .map_or(0, |p| p.get());
+                .map_or(0, Port::get);
             let host = naming.host(service);
             Resolved::Text(match field {
                 ServiceField::Url => format!("http://{host}:{port}"),

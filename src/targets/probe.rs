@@ -12,14 +12,13 @@ pub const FROM_VOLUME: &str = "/stackc/busybox";
 /// The probe command of a health check, as an exec-form argument list.
 #[must_use]
 pub fn probe_command(health: &Health, busybox: &str) -> Vec<String> {
-    let timeout = health.timeout.as_secs_ceil().max(1).to_string();
+    // No timeout flags: Docker (and ECS) kill a probe that outlives the check's `timeout`, and some
+    // busybox builds crash on `wget -T`.
     match &health.probe {
         Probe::Http { path, port } => [
             busybox,
             "wget",
             "-q",
-            "-T",
-            &timeout,
             "-O",
             "/dev/null",
             &format!("http://127.0.0.1:{port}{path}"),
@@ -27,16 +26,9 @@ pub fn probe_command(health: &Health, busybox: &str) -> Vec<String> {
         .map(str::to_owned)
         .to_vec(),
         // Without `-z` (not in every busybox), nc connects and sees EOF on stdin at once: exit 0 on connect.
-        Probe::Tcp { port } => [
-            busybox,
-            "nc",
-            "-w",
-            &timeout,
-            "127.0.0.1",
-            &port.to_string(),
-        ]
-        .map(str::to_owned)
-        .to_vec(),
+        Probe::Tcp { port } => [busybox, "nc", "127.0.0.1", &port.to_string()]
+            .map(str::to_owned)
+            .to_vec(),
         Probe::Exec { command } => command.clone(),
     }
 }

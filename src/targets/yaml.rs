@@ -1,5 +1,5 @@
-//! YAML output for every YAML target. Serialization is `yaml_serde`'s; on top, plain scalars that a
-//! YAML 1.1 reader would not read back as strings are quoted. docker-compose 1.29 (PyYAML) and
+//! YAML output for every YAML target. Serialization is that of `yaml_serde`; on top, plain scalars that a
+//! YAML 1.1 reader would not read back as strings are quoted. docker-compose 1.29 (`PyYAML`) and
 //! Kubernetes' go-yaml read YAML 1.1, where `no` is false and `22:22` is the number 1342.
 
 use serde::Serialize;
@@ -73,20 +73,24 @@ fn find_mapping_colon(s: &str) -> Option<usize> {
     s[close..].find(": ").map(|i| close + i)
 }
 
+/// YAML 1.1 booleans and nulls.
+const WORDS: &[&str] = &[
+    "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false",
+    "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL", "~",
+];
+
 fn is_ambiguous_in_yaml11(value: &str) -> bool {
+    if WORDS.contains(&value) {
+        return true;
+    }
     if value.starts_with(['\'', '"', '|', '>', '[', '{', '&', '*', '!']) {
         return false;
     }
-    const WORDS: &[&str] = &[
-        "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false",
-        "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL", "~",
-    ];
     // Numbers in YAML 1.1 include `1_000`, `0x1f`, `0o17`, `017` and base 60 (`22:22`, `1:30.5`).
-    let numberish = value.chars().any(|c| c.is_ascii_digit())
+    value.chars().any(|c| c.is_ascii_digit())
         && value
             .chars()
-            .all(|c| c.is_ascii_hexdigit() || matches!(c, '_' | ':' | '.' | '+' | '-' | 'x' | 'o'));
-    WORDS.contains(&value) || numberish
+            .all(|c| c.is_ascii_hexdigit() || matches!(c, '_' | ':' | '.' | '+' | '-' | 'x' | 'o'))
 }
 
 #[cfg(test)]

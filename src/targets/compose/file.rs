@@ -9,6 +9,8 @@ pub struct ComposeFile {
     pub services: BTreeMap<String, Service>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub networks: BTreeMap<String, Network>,
+    // Compose declares a named volume by its key alone (`name: {}`).
+    #[allow(clippy::zero_sized_map_values)]
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub volumes: BTreeMap<String, Volume>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -71,7 +73,8 @@ pub struct Healthcheck {
     pub interval: String,
     pub timeout: String,
     pub retries: u32,
-    pub start_period: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_period: Option<String>,
 }
 
 #[derive(Debug, Default, Serialize)]

@@ -9,6 +9,7 @@ use super::{EDGE_NETWORK, PROBE_SERVICE, PROBE_VOLUME, condition};
 use crate::compile::Compiled;
 use crate::model::{Cors, Gateway};
 use crate::targets::{images, templates};
+use crate::units::Port;
 
 pub const SERVICE: &str = "stackc-gateway";
 pub const CONFIG: &str = "compose/gateway/nginx.conf";
@@ -48,7 +49,7 @@ pub fn config(compiled: &Compiled, spec_file: &str) -> String {
             } else {
                 format!("~ ^{regex}(/|$)")
             };
-            let port = model.services[&r.service].port.map_or(0, |p| p.get());
+            let port = model.services[&r.service].port.map_or(0, Port::get);
             RouteView {
                 prefix: r.prefix.clone(),
                 location,
@@ -126,8 +127,6 @@ pub fn service(compiled: &Compiled, gateway: &Gateway) -> Service {
                 crate::targets::probe::FROM_VOLUME,
                 "wget",
                 "-q",
-                "-T",
-                "2",
                 "-O",
                 "/dev/null",
                 "http://127.0.0.1:8080/.stackc/health",
@@ -137,7 +136,7 @@ pub fn service(compiled: &Compiled, gateway: &Gateway) -> Service {
             interval: "5s".into(),
             timeout: "3s".into(),
             retries: 5,
-            start_period: "2s".into(),
+            start_period: Some("2s".into()),
         }),
         restart: "unless-stopped",
         cap_drop: vec!["ALL"],

@@ -151,7 +151,8 @@ fn healthcheck(health: &crate::model::Health, busybox: &str) -> file::Healthchec
         interval: health.interval.to_string(),
         timeout: health.timeout.to_string(),
         retries: health.retries,
-        start_period: health.start_period.to_string(),
+        start_period: (health.start_period.as_millis() > 0)
+            .then(|| health.start_period.to_string()),
     }
 }
 
@@ -184,7 +185,7 @@ fn cpus(cpu: MilliCpu) -> String {
 fn memory_units(size: &ByteSize) -> String {
     let b = size.bytes();
     for (unit, factor) in [("G", 1u64 << 30), ("M", 1 << 20), ("K", 1 << 10)] {
-        if b % factor == 0 {
+        if b.is_multiple_of(factor) {
             return format!("{}{unit}", b / factor);
         }
     }
@@ -202,6 +203,7 @@ mod tests {
         assert_eq!(cpus("1250m".parse().unwrap()), "1.25");
         assert_eq!(memory_units(&"512Mi".parse().unwrap()), "512M");
         assert_eq!(memory_units(&"1Gi".parse().unwrap()), "1G");
-        assert_eq!(memory_units(&"1G".parse().unwrap()), "953125K");
+        assert_eq!(memory_units(&"1G".parse().unwrap()), "1000000000b");
+        assert_eq!(memory_units(&"2000Ki".parse().unwrap()), "2000K");
     }
 }

@@ -2,6 +2,7 @@
 //! credentials passed as secrets (the images' `*_FILE` variables).
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use super::file::{Deploy, Healthcheck, Resources, Service};
 use super::secrets::SecretPlan;
@@ -68,11 +69,16 @@ pub fn service(resource: &Resource, secrets: &mut SecretPlan) -> Service {
             check = strings(&["mongosh", "--quiet", "--eval", "db.adminCommand('ping').ok"]);
         }
         ResourceKind::Redis => {
-            command = Some(vec![
-                "redis-server".into(),
-                "--appendonly".into(),
-                "yes".into(),
-            ]);
+            // Protected mode refuses every client but loopback when there is no config file; the
+            // official image patches that default out, other redis images do not. The data network
+            // is internal.
+            command = Some(strings(&[
+                "redis-server",
+                "--appendonly",
+                "yes",
+                "--protected-mode",
+                "no",
+            ]));
             check = strings(&["redis-cli", "ping"]);
         }
         ResourceKind::Rabbitmq => {
@@ -129,7 +135,7 @@ pub fn service(resource: &Resource, secrets: &mut SecretPlan) -> Service {
             interval: "5s".into(),
             timeout: "5s".into(),
             retries: 30,
-            start_period: "10s".into(),
+            start_period: Some("10s".into()),
         }),
         restart: "unless-stopped",
         deploy,
@@ -138,18 +144,18 @@ pub fn service(resource: &Resource, secrets: &mut SecretPlan) -> Service {
     }
 }
 
-/// The listener hosts on the machine connect to when a broker is published.
+/// The listener that clients on the host machine connect to when a broker is published.
 const KAFKA_EXTERNAL_PORT: u16 = 19092;
 
-/// A single-node KRaft broker; with `publish`, a second listener advertised on localhost for host clients.
+/// A single-node `KRaft` broker; with `publish`, a second listener advertised on localhost for host clients.
 fn kafka_env(name: &str, resource: &Resource, image: &str, env: &mut BTreeMap<String, String>) {
     let port = resource_port(resource);
     let mut listeners = format!("PLAINTEXT://:{port},CONTROLLER://:9093");
     let mut advertised = format!("PLAINTEXT://{name}:{port}");
     let mut protocols = "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT".to_owned();
     if let Some(host) = resource.publish {
-        listeners.push_str(&format!(",EXTERNAL://:{KAFKA_EXTERNAL_PORT}"));
-        advertised.push_str(&format!(",EXTERNAL://localhost:{host}"));
+        let _ = write!(listeners, ",EXTERNAL://:{KAFKA_EXTERNAL_PORT}");
+        let _ = write!(advertised, ",EXTERNAL://localhost:{host}");
         protocols.push_str(",EXTERNAL:PLAINTEXT");
     }
     for (k, v) in [

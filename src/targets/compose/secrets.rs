@@ -85,11 +85,6 @@ impl SecretPlan {
         if self.names().is_empty() {
             return None;
         }
-        #[derive(Serialize)]
-        struct Derived {
-            name: String,
-            parts: String,
-        }
         let derived: Vec<Derived> = self
             .derived
             .iter()
@@ -108,6 +103,12 @@ impl SecretPlan {
             },
         ))
     }
+}
+
+#[derive(Serialize)]
+struct Derived {
+    name: String,
+    parts: String,
 }
 
 /// The parts as `printf '%s'` arguments: text single-quoted, secrets read from their files.

@@ -84,25 +84,22 @@ pub fn service(
             svc.environment.insert(var.to_string(), escape(&text));
             continue;
         }
-        let secret = match parts.as_slice() {
-            [Resolved::Secret(name)] => {
+        for p in &parts {
+            if let Resolved::Secret(name) = p {
                 secrets.use_secret(name, &model.resources);
-                name.clone()
             }
-            _ => {
-                for p in &parts {
-                    if let Resolved::Secret(name) = p {
-                        secrets.use_secret(name, &model.resources);
-                    }
-                }
-                let name = format!(
-                    "env-{}-{}",
-                    w.name,
-                    var.as_str().to_ascii_lowercase().replace('_', "-")
-                );
-                secrets.derive(&name, parts);
-                name
-            }
+        }
+        // A value that is one secret is that secret; a mix of text and secrets is derived as its own.
+        let secret = if let [Resolved::Secret(name)] = parts.as_slice() {
+            name.clone()
+        } else {
+            let name = format!(
+                "env-{}-{}",
+                w.name,
+                var.as_str().to_ascii_lowercase().replace('_', "-")
+            );
+            secrets.derive(&name, parts);
+            name
         };
         secret_env.push((var.to_string(), secret));
     }

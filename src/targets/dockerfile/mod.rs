@@ -7,6 +7,7 @@ use crate::compile::Compiled;
 use crate::model::{Build, Health, ImageSource, Runtime, Workload, WorkloadKind};
 use crate::output::Artifacts;
 use crate::targets::{RenderContext, Target, images, probe, templates};
+use crate::units::Port;
 
 pub struct Dockerfiles;
 
@@ -80,7 +81,7 @@ fn dockerfile(w: &Workload, build: &Build, spec_file: &str) -> String {
         .as_deref()
         .unwrap_or_else(|| images::default_version(build.runtime));
     let (build_image, run_image) = images::runtime_images(build.runtime, version);
-    let port = w.port.map_or(8080, |p| p.get());
+    let port = w.port.map_or(8080, Port::get);
     let view = View {
         spec_file,
         kind: if w.kind == WorkloadKind::Job {
@@ -146,7 +147,13 @@ fn command(w: &Workload, build: &Build, port: u16) -> Vec<String> {
     let v = |items: &[&str]| items.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
     match build.runtime {
         Runtime::Python => match entry {
-            Some(e) if e.ends_with(".py") => v(&["python", e]),
+            Some(e)
+                if std::path::Path::new(e)
+                    .extension()
+                    .is_some_and(|x| x.eq_ignore_ascii_case("py")) =>
+            {
+                v(&["python", e])
+            }
             // `module:app` names an ASGI application.
             Some(e) if e.contains(':') => v(&[
                 "uvicorn",
@@ -172,11 +179,16 @@ fn command(w: &Workload, build: &Build, port: u16) -> Vec<String> {
 }
 
 fn healthcheck(h: &Health) -> String {
+    // Docker rejects a zero start period (it means "none": leave the flag out).
+    let start = if h.start_period.as_millis() > 0 {
+        format!(" --start-period={}", h.start_period)
+    } else {
+        String::new()
+    };
     format!(
-        "--interval={} --timeout={} --start-period={} --retries={} CMD {}",
+        "--interval={} --timeout={}{start} --retries={} CMD {}",
         h.interval,
         h.timeout,
-        h.start_period,
         h.retries,
         exec_form(&probe::probe_command(h, probe::IN_IMAGE))
     )

@@ -1,0 +1,344 @@
+//! End to end on a real Docker engine: two examples are built and brought up with docker-compose;
+//! every service must become healthy and every job complete, and requests through the gateway must reach
+//! the right service (prefix stripping and CORS preflight included). Everything is torn down after.
+//!
+//! No registry is reachable here: `tests/e2e/images.sh` builds the base images locally first (see there).
+//! Locally, without Docker the test skips with a reason; with `CI=true` it fails.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+/// docker-compose 1.29 builds through the `docker` CLI found first on PATH: Debian's, which speaks
+/// `BuildKit` natively (the generated Dockerfiles use cache mounts).
+fn compose(dir: &Path, args: &[&str]) -> Output {
+    let path = format!(
+        "/usr/bin:/bin:{}",
+        std::env::var("PATH").unwrap_or_default()
+    );
+    Command::new("docker-compose")
+        .args(args)
+        .current_dir(dir)
+        .env("PATH", path)
+        .env("COMPOSE_DOCKER_CLI_BUILD", "1")
+        .env("DOCKER_BUILDKIT", "1")
+        .output()
+        .expect("docker-compose runs")
+}
+
+/// Tears the stack down however the test ends.
+struct Stack {
+    dir: PathBuf,
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        let out = compose(
+            &self.dir,
+            &[
+                "down",
+                "-v",
+                "--remove-orphans",
+                "--rmi",
+                "local",
+                "-t",
+                "5",
+            ],
+        );
+        if !out.status.success() {
+            eprintln!("teardown: {}", common::text(&out.stderr));
+        }
+    }
+}
+
+impl Stack {
+    fn logs(&self) -> String {
+        let out = compose(&self.dir, &["logs", "--no-color", "--tail", "40"]);
+        common::text(&out.stdout)
+    }
+
+    /// State of every container: name -> (status, exit code, health).
+    fn states(&self) -> BTreeMap<String, (String, i64, String)> {
+        let ids = compose(&self.dir, &["ps", "-a", "-q"]);
+        let ids: Vec<String> = common::text(&ids.stdout)
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
+        let mut states = BTreeMap::new();
+        if ids.is_empty() {
+            return states;
+        }
+        let out = Command::new("docker")
+            .args(["inspect", "--format", "{{.Name}} {{.State.Status}} {{.State.ExitCode}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}"])
+            .args(&ids)
+            .output()
+            .unwrap();
+        for line in common::text(&out.stdout).lines() {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            if let [name, status, code, health] = f.as_slice() {
+                states.insert(
+                    name.trim_start_matches('/').to_owned(),
+                    (
+                        (*status).to_owned(),
+                        code.parse().unwrap_or(-1),
+                        (*health).to_owned(),
+                    ),
+                );
+            }
+        }
+        states
+    }
+
+    /// Waits until services are healthy (or running, without a check) and run-once containers exited 0.
+    fn wait_ready(&self, one_shot: &[&str], timeout: Duration) {
+        let start = Instant::now();
+        loop {
+            let states = self.states();
+            let mut pending = Vec::new();
+            for (name, (status, code, health)) in &states {
+                let once = one_shot
+                    .iter()
+                    .any(|j| name.contains(&format!("_{j}_")) || name.contains(&format!("-{j}-")));
+                let ok = if once {
+                    assert!(
+                        !(status == "exited" && *code != 0),
+                        "{name} failed (exit {code}):\n{}",
+                        self.logs()
+                    );
+                    status == "exited"
+                } else {
+                    assert!(
+                        status != "exited" && health != "unhealthy",
+                        "{name} is {status}/{health}:\n{}",
+                        self.logs()
+                    );
+                    status == "running" && (health == "healthy" || health == "none")
+                };
+                if !ok {
+                    pending.push(format!("{name} {status}/{health}"));
+                }
+            }
+            if !states.is_empty() && pending.is_empty() {
+                return;
+            }
+            assert!(
+                start.elapsed() < timeout,
+                "not ready after {timeout:?}: {pending:?}\n{}",
+                self.logs()
+            );
+            std::thread::sleep(Duration::from_secs(2));
+        }
+    }
+}
+
+struct Response {
+    status: u16,
+    headers: BTreeMap<String, String>,
+    body: String,
+}
+
+/// A plain HTTP/1.1 request to localhost.
+fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)]) -> Response {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("gateway accepts connections");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut request =
+        format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        let _ = write!(request, "{k}: {v}\r\n");
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    Response {
+        status,
+        headers,
+        body: body.to_owned(),
+    }
+}
+
+fn docker_ready() -> bool {
+    Command::new("docker")
+        .arg("info")
+        .output()
+        .is_ok_and(|o| o.status.success())
+        && Command::new("docker-compose")
+            .arg("version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+}
+
+/// Builds the example's artifacts and starts it.
+fn up(example: &str, scratch: &Path, user_secrets: &[(&str, &str)]) -> Stack {
+    let out = scratch.join(example);
+    let built = common::stackc(&[
+        "build",
+        &format!("examples/{example}/stack.toml"),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(built.status.success(), "{}", common::text(&built.stderr));
+    let dir = out.join("compose");
+    std::fs::create_dir_all(dir.join("secrets")).unwrap();
+    for (name, value) in user_secrets {
+        std::fs::write(dir.join("secrets").join(name), value).unwrap();
+    }
+    let init = Command::new("sh")
+        .arg("init-secrets.sh")
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        init.status.success(),
+        "init-secrets.sh: {}",
+        common::text(&init.stderr)
+    );
+    let stack = Stack { dir };
+    let started = compose(&stack.dir, &["up", "-d", "--build"]);
+    assert!(
+        started.status.success(),
+        "up failed:\n{}\n{}",
+        common::text(&started.stderr),
+        stack.logs()
+    );
+    stack
+}
+
+fn check_cors(port: u16, path: &str, allowed: &str) {
+    let preflight = http(
+        port,
+        "OPTIONS",
+        path,
+        &[
+            ("Origin", allowed),
+            ("Access-Control-Request-Method", "POST"),
+        ],
+    );
+    assert_eq!(preflight.status, 204, "preflight: {}", preflight.body);
+    assert_eq!(
+        preflight
+            .headers
+            .get("access-control-allow-origin")
+            .map(String::as_str),
+        Some(allowed)
+    );
+    assert!(
+        preflight
+            .headers
+            .get("access-control-allow-methods")
+            .is_some_and(|m| m.contains("POST"))
+    );
+    let refused = http(
+        port,
+        "OPTIONS",
+        path,
+        &[
+            ("Origin", "https://evil.example"),
+            ("Access-Control-Request-Method", "POST"),
+        ],
+    );
+    assert!(
+        !refused.headers.contains_key("access-control-allow-origin"),
+        "an unlisted origin was allowed"
+    );
+    let simple = http(port, "GET", path, &[("Origin", allowed)]);
+    assert_eq!(
+        simple
+            .headers
+            .get("access-control-allow-origin")
+            .map(String::as_str),
+        Some(allowed)
+    );
+}
+
+#[test]
+fn examples_run_on_docker() {
+    if !docker_ready() {
+        return common::skip_or_fail(
+            "Docker and docker-compose are needed for the end-to-end test",
+        );
+    }
+    let images = Command::new("bash")
+        .arg(common::root().join("tests/e2e/images.sh"))
+        .output()
+        .unwrap();
+    assert!(
+        images.status.success(),
+        "building the base images failed:\n{}",
+        common::text(&images.stderr)
+    );
+    let scratch = tempfile::tempdir().unwrap();
+
+    // manager: gateway routing `/` and `/api` to two built services, MySQL, a migration job, CORS.
+    {
+        let stack = up(
+            "manager",
+            scratch.path(),
+            &[("django-secret-key", "e2e-secret")],
+        );
+        stack.wait_ready(&["migrate", "stackc-probe"], Duration::from_mins(7));
+        let home = http(80, "GET", "/", &[]);
+        assert!(
+            home.status == 200 && home.body.contains("manager frontend"),
+            "{} {}",
+            home.status,
+            home.body
+        );
+        let items = http(80, "GET", "/api/items", &[]);
+        assert_eq!(items.status, 200, "{}", items.body);
+        assert!(
+            items.body.contains("\"service\": \"backend\"")
+                && items.body.contains("\"/api/items\""),
+            "{}",
+            items.body
+        );
+        let health = http(80, "GET", "/api/health", &[]);
+        assert!(
+            health.status == 200 && health.body.contains("\"database\": true"),
+            "{}",
+            health.body
+        );
+        check_cors(80, "/api/items", "http://localhost:3000");
+    }
+
+    // weather: a service_healthy chain (cache -> backend -> frontend) and a stripped prefix.
+    {
+        let stack = up("weather", scratch.path(), &[("weather-api-key", "e2e-key")]);
+        stack.wait_ready(&["stackc-probe"], Duration::from_mins(7));
+        let forecast = http(8080, "GET", "/api/forecast", &[]);
+        assert_eq!(forecast.status, 200, "{}", forecast.body);
+        // The backend saw the path without `/api`, and counted the hit in Redis.
+        assert!(
+            forecast.body.contains("\"path\": \"/forecast\"")
+                && forecast.body.contains("\"hits\": 1"),
+            "{}",
+            forecast.body
+        );
+        let page = http(8080, "GET", "/", &[]);
+        assert!(
+            page.status == 200 && page.body.contains("<h1>weather</h1>"),
+            "{}",
+            page.body
+        );
+        check_cors(8080, "/api/forecast", "https://weather.example.com");
+    }
+}
