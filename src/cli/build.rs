@@ -29,6 +29,9 @@ pub fn run(args: &SpecArgs, target: TargetArg, out: &Path, check: bool) -> u8 {
     let mut artifacts = Artifacts::new();
     for t in &selected {
         artifacts.extend(t.render(&compiled, &context));
+        for note in t.notes(&compiled) {
+            eprintln!("note: {note}");
+        }
     }
     let folders: Vec<&str> = selected.iter().map(|t| t.folder()).collect();
     if check {

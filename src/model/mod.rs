@@ -307,4 +307,5 @@ pub struct EcsSettings {
     pub execution_role: Option<String>,
     pub task_role: Option<String>,
     pub registry: Option<String>,
+    pub image_tag: String,
 }

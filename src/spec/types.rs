@@ -240,6 +240,8 @@ pub struct EcsTargetSpec {
     pub task_role: Option<Sp<String>>,
     /// Where images of built services are pushed.
     pub registry: Option<Sp<String>>,
+    /// The tag of built images in task definitions (default "latest"); CI usually sets a commit.
+    pub image_tag: Option<Sp<String>>,
 }
 
 /// An environment overlay: the same sections as the base, every field optional.

@@ -2,6 +2,8 @@
 
 pub mod compose;
 pub mod dockerfile;
+pub mod ecs;
+pub mod engines;
 pub mod images;
 pub mod outputs;
 pub mod probe;
@@ -88,6 +90,10 @@ pub trait Target: Sync {
     fn folder(&self) -> &'static str;
     /// Renders every file, paths relative to the output directory.
     fn render(&self, compiled: &Compiled, context: &RenderContext) -> Artifacts;
+    /// What the target changed or could not carry over from the spec, for the user to read.
+    fn notes(&self, _compiled: &Compiled) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// Targets of the contract, in `--target all` order.
@@ -96,7 +102,7 @@ pub const NAMES: [&str; 4] = ["compose", "dockerfile", "kubernetes", "ecs"];
 /// The targets this build implements.
 #[must_use]
 pub fn available() -> Vec<&'static dyn Target> {
-    vec![&compose::Compose, &dockerfile::Dockerfiles]
+    vec![&compose::Compose, &dockerfile::Dockerfiles, &ecs::EcsTarget]
 }
 
 #[cfg(test)]

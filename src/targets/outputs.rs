@@ -20,6 +20,15 @@ pub trait HostNaming {
     fn host(&self, name: &Name) -> String;
 }
 
+/// Hosts named as the services and resources themselves: Compose service names, ECS Service Connect aliases.
+pub struct ByName;
+
+impl HostNaming for ByName {
+    fn host(&self, name: &Name) -> String {
+        name.to_string()
+    }
+}
+
 /// The secret a stack-run resource's generated password lives in.
 #[must_use]
 pub fn password_secret(resource: &Resource) -> String {

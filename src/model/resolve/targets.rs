@@ -52,6 +52,34 @@ impl Resolver<'_> {
             if let Some(registry) = &e.registry {
                 ok &= self.check(registry, |r| !r.is_empty() && !r.contains("://") && !r.ends_with('/') && !r.chars().any(char::is_whitespace), "a registry host and path without scheme, such as \"123456789012.dkr.ecr.eu-west-1.amazonaws.com\"");
             }
+            if let Some(tag) = &e.image_tag {
+                ok &= self.check(
+                    tag,
+                    |t| !t.is_empty() && t.len() <= 128 && !t.starts_with(['.', '-']) && t.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')),
+                    "an image tag (letters, digits, `_`, `.`, `-`)",
+                );
+            }
+            if e.registry.is_none() {
+                let spec = self.spec;
+                let built: Vec<&str> = spec
+                    .services
+                    .iter()
+                    .chain(&spec.jobs)
+                    .filter(|(_, w)| w.build.is_some())
+                    .map(|(n, _)| n.get().as_str())
+                    .collect();
+                if !built.is_empty() {
+                    ok = false;
+                    self.push(
+                        crate::diagnostics::Diagnostic::error(
+                            Code::InvalidTarget,
+                            format!("[targets.ecs] has no `registry`, but {} built from source", quote_list(&built)),
+                        )
+                        .at(e.span(), "no registry to push built images to")
+                        .help("add `registry = \"<account>.dkr.ecr.<region>.amazonaws.com\"`"),
+                    );
+                }
+            }
             let text = |v: &Option<Sp<String>>| v.as_ref().map(|s| s.get().clone());
             EcsSettings {
                 region: text(&e.region),
@@ -60,6 +88,7 @@ impl Resolver<'_> {
                 execution_role: text(&e.execution_role),
                 task_role: text(&e.task_role),
                 registry: text(&e.registry),
+                image_tag: text(&e.image_tag).unwrap_or_else(|| "latest".into()),
             }
         });
 
@@ -91,6 +120,16 @@ impl Resolver<'_> {
             );
         }
         good
+    }
+}
+
+/// `a`, `a` and `b`, `a`, `b` and `c` is/are.
+fn quote_list(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match quoted.as_slice() {
+        [one] => format!("{one} is"),
+        [rest @ .., last] => format!("{} and {last} are", rest.join(", ")),
+        [] => String::new(),
     }
 }
 

@@ -7,14 +7,15 @@ mod resource;
 mod secrets;
 mod workload;
 
+pub use workload::stackc_built;
+
 use file::{ComposeFile, Limits, Network, Secret, Service, Volume};
 
 use crate::compile::Compiled;
 use crate::model::{Condition, ResourceKind};
 use crate::output::Artifacts;
-use crate::targets::outputs::HostNaming;
 use crate::targets::{RenderContext, Target, images, probe};
-use crate::units::{ByteSize, MilliCpu, Name};
+use crate::units::{ByteSize, MilliCpu};
 
 pub struct Compose;
 
@@ -25,15 +26,6 @@ const DATA_NETWORK: &str = "data";
 /// Copies the busybox probe into a volume for images stackc did not build.
 const PROBE_SERVICE: &str = "stackc-probe";
 const PROBE_VOLUME: &str = "stackc-probe";
-
-/// In compose, a service's host name is its service name.
-struct Naming;
-
-impl HostNaming for Naming {
-    fn host(&self, name: &Name) -> String {
-        name.to_string()
-    }
-}
 
 impl Target for Compose {
     fn name(&self) -> &'static str {

@@ -5,16 +5,17 @@ use std::collections::BTreeMap;
 use super::file::{Build, DependsOn, Deploy, Resources, Service, escape};
 use super::secrets::SecretPlan;
 use super::{
-    DATA_NETWORK, EDGE_NETWORK, Naming, PROBE_SERVICE, PROBE_VOLUME, condition, healthcheck, limits,
+    DATA_NETWORK, EDGE_NETWORK, PROBE_SERVICE, PROBE_VOLUME, condition, healthcheck, limits,
 };
 use crate::compile::Compiled;
 use crate::graph::{NodeKind, StackGraph};
 use crate::model::{ImageSource, Runtime, Workload, WorkloadKind};
 use crate::targets::RenderContext;
-use crate::targets::outputs::{Resolved, resolve_value};
+use crate::targets::outputs::{ByName, Resolved, resolve_value};
 use crate::targets::probe;
 
 /// Whether stackc wrote the image's Dockerfile (and so knows its entrypoint, probe and CMD).
+#[must_use]
 pub fn stackc_built(w: &Workload) -> bool {
     matches!(&w.source, ImageSource::Build(b) if b.runtime != Runtime::Dockerfile)
 }
@@ -69,7 +70,7 @@ pub fn service(
     // Environment: literal values as they are, secret ones from files.
     let mut secret_env = Vec::new();
     for (var, value) in &w.env {
-        let parts = resolve_value(model, &Naming, value);
+        let parts = resolve_value(model, &ByName, value);
         if parts.iter().all(|p| matches!(p, Resolved::Text(_))) {
             let text: String = parts
                 .iter()

@@ -1,0 +1,458 @@
+//! The network around the tasks: one security group per task family and for the load balancer, whose
+//! rules allow exactly the graph's edges; the Application Load Balancer with a target group and a
+//! listener rule per route.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::types::AwsTag;
+use super::{Ecs, placeholder};
+use crate::compile::Compiled;
+use crate::graph::NodeKind;
+use crate::model::{ResourceKind, WorkloadKind};
+use crate::targets::outputs::resource_port;
+use crate::units::{Name, Port};
+
+/// The security group of the load balancer.
+pub const ALB: &str = "alb";
+
+#[derive(Serialize)]
+pub struct SecurityGroups {
+    pub groups: Vec<SecurityGroup>,
+}
+
+#[derive(Serialize)]
+pub struct SecurityGroup {
+    /// Which task family (or `alb`) the group belongs to.
+    pub owner: String,
+    /// EC2 `CreateSecurityGroup` input.
+    pub create: CreateSecurityGroup,
+    /// EC2 `AuthorizeSecurityGroupIngress` input; absent when nothing may connect.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ingress: Option<AuthorizeIngress>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CreateSecurityGroup {
+    pub group_name: String,
+    pub description: String,
+    pub vpc_id: String,
+    pub tag_specifications: Vec<TagSpecification>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TagSpecification {
+    pub resource_type: &'static str,
+    pub tags: Vec<AwsTag>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AuthorizeIngress {
+    pub group_id: String,
+    pub ip_permissions: Vec<IpPermission>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct IpPermission {
+    pub ip_protocol: &'static str,
+    pub from_port: u16,
+    pub to_port: u16,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ip_ranges: Vec<IpRange>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub user_id_group_pairs: Vec<GroupPair>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct IpRange {
+    pub cidr_ip: String,
+    pub description: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GroupPair {
+    pub group_id: String,
+    pub description: String,
+}
+
+/// The ports a node listens on, if it runs on ECS.
+fn listening_ports(compiled: &Compiled, name: &Name) -> Vec<u16> {
+    let model = &compiled.model;
+    if let Some(w) = model.services.get(name) {
+        return w
+            .port
+            .iter()
+            .map(|p| p.get())
+            .chain(w.ports.iter().map(|p| p.port.get()))
+            .collect();
+    }
+    match model.resources.get(name) {
+        Some(r) if r.external.is_none() && r.kind != ResourceKind::Volume => vec![resource_port(r)],
+        _ => Vec::new(),
+    }
+}
+
+/// Whether a node runs as ECS tasks (and so has a security group).
+fn runs_on_ecs(kind: NodeKind) -> bool {
+    match kind {
+        NodeKind::Workload(_) => true,
+        NodeKind::Resource { kind, external } => !external && kind != ResourceKind::Volume,
+    }
+}
+
+pub fn security_groups(ecs: &Ecs, compiled: &Compiled) -> SecurityGroups {
+    let model = &compiled.model;
+    let mut groups = Vec::new();
+    let tagged = |owner: &str| {
+        vec![TagSpecification {
+            resource_type: "security-group",
+            tags: ecs.aws_tags(&format!("security-group/{owner}")),
+        }]
+    };
+    let create = |owner: &str, what: String| CreateSecurityGroup {
+        group_name: format!("{}-{owner}", model.name),
+        description: format!("stackc {}: {what}", model.name),
+        vpc_id: placeholder("vpc"),
+        tag_specifications: tagged(owner),
+    };
+    if let Some(gateway) = &model.gateway {
+        groups.push(SecurityGroup {
+            owner: ALB.into(),
+            create: create(ALB, "the load balancer".into()),
+            ingress: Some(AuthorizeIngress {
+                group_id: placeholder(&format!("security-group:{ALB}")),
+                ip_permissions: vec![IpPermission {
+                    ip_protocol: "tcp",
+                    from_port: gateway.port.get(),
+                    to_port: gateway.port.get(),
+                    ip_ranges: vec![IpRange {
+                        cidr_ip: "0.0.0.0/0".into(),
+                        description: "clients of the gateway".into(),
+                    }],
+                    user_id_group_pairs: Vec::new(),
+                }],
+            }),
+        });
+    }
+    let routed: Vec<&Name> = model.routes.iter().map(|r| &r.service).collect();
+    for node in compiled.graph.nodes().filter(|n| runs_on_ecs(n.kind)) {
+        let name = &node.name;
+        // Who may connect: everything that depends on it, on every port; the load balancer on the
+        // routed (main) port only.
+        let dependents: Vec<(String, String)> = compiled
+            .graph
+            .dependents(name)
+            .into_iter()
+            .map(|(d, _)| (d.to_string(), format!("from {d}")))
+            .collect();
+        let main_port = model.services.get(name).and_then(|s| s.port).map(Port::get);
+        let permissions: Vec<IpPermission> = listening_ports(compiled, name)
+            .into_iter()
+            .filter_map(|port| {
+                let mut sources = dependents.clone();
+                if routed.contains(&name) && Some(port) == main_port {
+                    sources.insert(0, (ALB.into(), "from the load balancer".into()));
+                }
+                (!sources.is_empty()).then(|| IpPermission {
+                    ip_protocol: "tcp",
+                    from_port: port,
+                    to_port: port,
+                    ip_ranges: Vec::new(),
+                    user_id_group_pairs: sources
+                        .into_iter()
+                        .map(|(owner, why)| GroupPair {
+                            group_id: placeholder(&format!("security-group:{owner}")),
+                            description: why,
+                        })
+                        .collect(),
+                })
+            })
+            .collect();
+        let what = match node.kind {
+            NodeKind::Workload(WorkloadKind::Service) => format!("service {name}"),
+            NodeKind::Workload(WorkloadKind::Job) => format!("job {name}"),
+            NodeKind::Resource { kind, .. } => format!("{kind} {name}"),
+        };
+        groups.push(SecurityGroup {
+            owner: name.to_string(),
+            create: create(name.as_str(), what),
+            ingress: (!permissions.is_empty()).then(|| AuthorizeIngress {
+                group_id: placeholder(&format!("security-group:{name}")),
+                ip_permissions: permissions,
+            }),
+        });
+    }
+    SecurityGroups { groups }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoadBalancer {
+    /// `ELBv2` `CreateLoadBalancer` input.
+    pub load_balancer: CreateLoadBalancer,
+    /// `ELBv2` `CreateListener` input.
+    pub listener: CreateListener,
+    /// `ELBv2` `CreateTargetGroup` inputs, one per routed service.
+    pub target_groups: BTreeMap<String, CreateTargetGroup>,
+    /// `ELBv2` `CreateRule` inputs, longest prefix first.
+    pub rules: Vec<CreateRule>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CreateLoadBalancer {
+    pub name: String,
+    pub subnets: Vec<String>,
+    pub security_groups: Vec<String>,
+    pub scheme: &'static str,
+    #[serde(rename = "Type")]
+    pub kind: &'static str,
+    pub ip_address_type: &'static str,
+    pub tags: Vec<AwsTag>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CreateListener {
+    pub load_balancer_arn: String,
+    pub protocol: &'static str,
+    pub port: u16,
+    pub default_actions: Vec<Action>,
+    pub tags: Vec<AwsTag>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Action {
+    #[serde(rename = "Type")]
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_group_arn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fixed_response_config: Option<FixedResponse>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FixedResponse {
+    pub status_code: &'static str,
+    pub content_type: &'static str,
+    pub message_body: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CreateTargetGroup {
+    pub name: String,
+    pub protocol: &'static str,
+    pub port: u16,
+    pub vpc_id: String,
+    pub target_type: &'static str,
+    pub health_check_protocol: &'static str,
+    pub health_check_path: String,
+    pub health_check_interval_seconds: u32,
+    pub health_check_timeout_seconds: u32,
+    pub healthy_threshold_count: u32,
+    pub unhealthy_threshold_count: u32,
+    pub matcher: Matcher,
+    pub tags: Vec<AwsTag>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Matcher {
+    pub http_code: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CreateRule {
+    pub listener_arn: String,
+    pub priority: u32,
+    pub conditions: Vec<Condition>,
+    pub actions: Vec<Action>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub transforms: Vec<Transform>,
+    pub tags: Vec<AwsTag>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Condition {
+    pub field: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_pattern_config: Option<Values>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host_header_config: Option<Values>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Values {
+    pub values: Vec<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Transform {
+    #[serde(rename = "Type")]
+    pub kind: &'static str,
+    pub url_rewrite_config: UrlRewrite,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UrlRewrite {
+    pub rewrites: Vec<Rewrite>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Rewrite {
+    pub regex: String,
+    pub replace: String,
+}
+
+/// ELB names: at most 32 letters, digits and `-`; long ones keep a hash of the full name.
+#[must_use]
+pub fn elb_name(full: &str) -> String {
+    if full.len() <= 32 {
+        return full.to_owned();
+    }
+    let hash = full.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    format!("{}-{hash:08x}", full[..23].trim_end_matches('-'))
+}
+
+pub fn load_balancer(ecs: &Ecs, compiled: &Compiled) -> Option<LoadBalancer> {
+    let model = &compiled.model;
+    let gateway = model.gateway.as_ref()?;
+    let tags = |what: &str| ecs.aws_tags(what);
+    let mut target_groups = BTreeMap::new();
+    for route in &model.routes {
+        let service = &model.services[&route.service];
+        let port = service.port.map_or(0, Port::get);
+        let (path, interval, timeout) = match &service.health {
+            Some(h) => match &h.probe {
+                crate::model::Probe::Http { path, .. } => (
+                    path.clone(),
+                    h.interval.as_secs_ceil().clamp(5, 300),
+                    h.timeout.as_secs_ceil().clamp(2, 120),
+                ),
+                _ => ("/".to_owned(), 30, 5),
+            },
+            None => ("/".to_owned(), 30, 5),
+        };
+        let interval = u32::try_from(interval).unwrap_or(30);
+        let timeout = u32::try_from(timeout)
+            .unwrap_or(5)
+            .min(interval.saturating_sub(1).max(2));
+        target_groups.insert(
+            route.service.to_string(),
+            CreateTargetGroup {
+                name: elb_name(&format!("{}-{}", model.name, route.service)),
+                protocol: "HTTP",
+                port,
+                vpc_id: placeholder("vpc"),
+                target_type: "ip",
+                health_check_protocol: "HTTP",
+                health_check_path: path,
+                health_check_interval_seconds: interval,
+                health_check_timeout_seconds: timeout,
+                healthy_threshold_count: 2,
+                unhealthy_threshold_count: 3,
+                matcher: Matcher {
+                    http_code: "200-399",
+                },
+                tags: tags(&format!("target-group/{}", route.service)),
+            },
+        );
+    }
+    let rules = model
+        .routes
+        .iter()
+        .zip(1..)
+        .map(|(route, priority)| {
+            let patterns = if route.prefix == "/" {
+                vec!["/*".to_owned()]
+            } else {
+                vec![route.prefix.clone(), format!("{}/*", route.prefix)]
+            };
+            let mut conditions = vec![Condition {
+                field: "path-pattern",
+                path_pattern_config: Some(Values { values: patterns }),
+                host_header_config: None,
+            }];
+            if let Some(host) = &gateway.host {
+                conditions.push(Condition {
+                    field: "host-header",
+                    path_pattern_config: None,
+                    host_header_config: Some(Values {
+                        values: vec![host.clone()],
+                    }),
+                });
+            }
+            let transforms = if route.strip_prefix && route.prefix != "/" {
+                vec![Transform {
+                    kind: "url-rewrite",
+                    url_rewrite_config: UrlRewrite {
+                        rewrites: vec![Rewrite {
+                            regex: format!("^{}/?(.*)$", route.prefix),
+                            replace: "/$1".into(),
+                        }],
+                    },
+                }]
+            } else {
+                Vec::new()
+            };
+            CreateRule {
+                listener_arn: placeholder("listener"),
+                priority,
+                conditions,
+                actions: vec![Action {
+                    kind: "forward",
+                    target_group_arn: Some(placeholder(&format!("target-group:{}", route.service))),
+                    fixed_response_config: None,
+                }],
+                transforms,
+                tags: tags(&format!("rule/{}", route.prefix)),
+            }
+        })
+        .collect();
+    Some(LoadBalancer {
+        load_balancer: CreateLoadBalancer {
+            name: elb_name(model.name.as_str()),
+            subnets: ecs.subnets(),
+            security_groups: vec![placeholder(&format!("security-group:{ALB}"))],
+            scheme: "internet-facing",
+            kind: "application",
+            ip_address_type: "ipv4",
+            tags: tags("load-balancer"),
+        },
+        listener: CreateListener {
+            load_balancer_arn: placeholder("load-balancer"),
+            protocol: "HTTP",
+            port: gateway.port.get(),
+            default_actions: vec![Action {
+                kind: "fixed-response",
+                target_group_arn: None,
+                fixed_response_config: Some(FixedResponse {
+                    status_code: "404",
+                    content_type: "text/plain",
+                    message_body: "no route",
+                }),
+            }],
+            tags: tags("listener"),
+        },
+        target_groups,
+        rules,
+    })
+}

@@ -1,0 +1,567 @@
+//! Task definitions and services of workloads and resources.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::types::{
+    AwsVpc, Capabilities, CircuitBreaker, ClientAlias, ContainerDefinition, ContainerDependency,
+    DeploymentConfiguration, EfsVolume, HealthCheck, KeyValue, LinuxParameters, LoadBalancerRef,
+    LogConfiguration, MountPoint, NetworkConfiguration, PortMapping, RuntimePlatform, Secret,
+    Service, ServiceConnect, ServiceConnectService, TaskDefinition, Volume,
+};
+use super::{Ecs, fargate, placeholder};
+use crate::compile::Compiled;
+use crate::model::{Health, ImageSource, Resource, Workload, WorkloadKind};
+use crate::targets::outputs::{
+    ByName, Resolved, password_secret, resolve_value, resource_port, resource_url, url_secret,
+};
+use crate::targets::{engines, images, probe};
+use crate::units::{ByteSize, MilliCpu, Port};
+
+/// A task family: its definition, and its service unless it runs once.
+pub struct Task {
+    pub definition: TaskDefinition,
+    pub service: Option<Service>,
+}
+
+/// The SSM parameters the stack's secrets live in, by how they come to exist.
+#[derive(Default)]
+pub struct Parameters {
+    generated: BTreeSet<String>,
+    derived: BTreeMap<String, Vec<Resolved>>,
+    user: BTreeSet<String>,
+}
+
+#[derive(Serialize)]
+struct ParameterDoc {
+    name: String,
+    /// `generated`: random, created once by apply; `derived`: assembled by apply from `from`;
+    /// `user`: you write it (`aws ssm put-parameter --type SecureString`).
+    source: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    from: Vec<String>,
+}
+
+impl Parameters {
+    fn use_secret(&mut self, name: &str, compiled: &Compiled) {
+        let run = || {
+            compiled
+                .model
+                .resources
+                .values()
+                .filter(|r| r.external.is_none())
+        };
+        if let Some(r) = run().find(|r| url_secret(r) == name) {
+            self.generated.insert(password_secret(r));
+            let marker = "\u{0}";
+            let url = resource_url(r, r.name.as_str(), marker);
+            let mut parts = Vec::new();
+            for (i, piece) in url.split(marker).enumerate() {
+                if i > 0 {
+                    parts.push(Resolved::Secret(password_secret(r)));
+                }
+                if !piece.is_empty() {
+                    parts.push(Resolved::Text(piece.to_owned()));
+                }
+            }
+            self.derived.insert(name.to_owned(), parts);
+        } else if run().any(|r| password_secret(r) == name) {
+            self.generated.insert(name.to_owned());
+        } else {
+            self.user.insert(name.to_owned());
+        }
+    }
+
+    pub fn document(&self, ecs: &Ecs) -> Vec<impl Serialize> {
+        let mut out = Vec::new();
+        for name in &self.generated {
+            out.push(ParameterDoc {
+                name: ecs.parameter_name(name),
+                source: "generated",
+                from: Vec::new(),
+            });
+        }
+        for (name, parts) in &self.derived {
+            let from = parts
+                .iter()
+                .map(|p| match p {
+                    Resolved::Text(t) => t.clone(),
+                    Resolved::Secret(s) => format!("{{{{{}}}}}", ecs.parameter_name(s)),
+                })
+                .collect();
+            out.push(ParameterDoc {
+                name: ecs.parameter_name(name),
+                source: "derived",
+                from,
+            });
+        }
+        for name in &self.user {
+            out.push(ParameterDoc {
+                name: ecs.parameter_name(name),
+                source: "user",
+                from: Vec::new(),
+            });
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        out
+    }
+}
+
+const PROBE_CONTAINER: &str = "stackc-probe";
+const PROBE_VOLUME: &str = "stackc-probe";
+const DEFAULT_CPU: u32 = 256;
+const DEFAULT_MEMORY: u32 = 512;
+
+pub fn workload(ecs: &Ecs, compiled: &Compiled, w: &Workload, parameters: &mut Parameters) -> Task {
+    let model = &compiled.model;
+    let built = crate::targets::compose::stackc_built(w);
+    let image = match &w.source {
+        ImageSource::Image(image) => image.clone(),
+        ImageSource::Build(_) => format!(
+            "{}/{}/{}:{}",
+            ecs.settings
+                .registry
+                .as_deref()
+                .unwrap_or("{{stackc:registry}}"),
+            ecs.stack,
+            w.name,
+            ecs.settings.image_tag
+        ),
+    };
+    let mut environment = Vec::new();
+    let mut secrets = Vec::new();
+    for (var, value) in &w.env {
+        let parts = resolve_value(model, &ByName, value);
+        if parts.iter().all(|p| matches!(p, Resolved::Text(_))) {
+            let text = parts
+                .iter()
+                .map(|p| {
+                    if let Resolved::Text(t) = p {
+                        t.as_str()
+                    } else {
+                        ""
+                    }
+                })
+                .collect();
+            environment.push(KeyValue {
+                name: var.to_string(),
+                value: text,
+            });
+            continue;
+        }
+        for p in &parts {
+            if let Resolved::Secret(s) = p {
+                parameters.use_secret(s, compiled);
+            }
+        }
+        let secret = if let [Resolved::Secret(s)] = parts.as_slice() {
+            s.clone()
+        } else {
+            let name = format!(
+                "env-{}-{}",
+                w.name,
+                var.as_str().to_ascii_lowercase().replace('_', "-")
+            );
+            parameters.derived.insert(name.clone(), parts);
+            name
+        };
+        secrets.push(Secret {
+            name: var.to_string(),
+            value_from: ecs.parameter_arn(&secret),
+        });
+    }
+    for s in &w.secrets {
+        parameters.user.insert(s.to_string());
+        secrets.push(Secret {
+            name: s.env_var(),
+            value_from: ecs.parameter_arn(s.as_str()),
+        });
+    }
+    secrets.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let needs_probe = !built && w.health.as_ref().is_some_and(probe::needs_probe);
+    let mut volumes: Vec<Volume> = w
+        .volumes
+        .values()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .map(|v| efs_volume(ecs, v.as_str()))
+        .collect();
+    let mut mount_points: Vec<MountPoint> = w
+        .volumes
+        .iter()
+        .map(|(path, v)| MountPoint {
+            source_volume: v.to_string(),
+            container_path: path.clone(),
+            read_only: false,
+        })
+        .collect();
+    let mut containers = Vec::new();
+    let mut depends_on = Vec::new();
+    if needs_probe {
+        // Images stackc did not build get the busybox probe from a container that runs first.
+        containers.push(ContainerDefinition {
+            name: PROBE_CONTAINER.into(),
+            image: images::BUSYBOX.into(),
+            essential: false,
+            command: Some(
+                ["cp", "/bin/busybox", "/stackc/busybox"]
+                    .map(str::to_owned)
+                    .to_vec(),
+            ),
+            mount_points: vec![MountPoint {
+                source_volume: PROBE_VOLUME.into(),
+                container_path: "/stackc".into(),
+                read_only: false,
+            }],
+            log_configuration: Some(logs(ecs, PROBE_CONTAINER)),
+            ..ContainerDefinition::default()
+        });
+        volumes.push(Volume {
+            name: PROBE_VOLUME.into(),
+            efs_volume_configuration: None,
+        });
+        mount_points.push(MountPoint {
+            source_volume: PROBE_VOLUME.into(),
+            container_path: "/stackc".into(),
+            read_only: true,
+        });
+        depends_on.push(ContainerDependency {
+            container_name: PROBE_CONTAINER.into(),
+            condition: "SUCCESS",
+        });
+    }
+    let mut port_mappings = Vec::new();
+    if let Some(port) = w.port {
+        port_mappings.push(PortMapping {
+            name: w.name.to_string(),
+            container_port: port.get(),
+            protocol: "tcp",
+            app_protocol: Some("http"),
+        });
+    }
+    for p in &w.ports {
+        port_mappings.push(PortMapping {
+            name: format!("{}-{}", w.name, p.name),
+            container_port: p.port.get(),
+            protocol: "tcp",
+            app_protocol: None,
+        });
+    }
+    let busybox = if built {
+        probe::IN_IMAGE
+    } else {
+        probe::FROM_VOLUME
+    };
+    containers.push(ContainerDefinition {
+        name: w.name.to_string(),
+        image,
+        essential: true,
+        command: if built { None } else { w.command.clone() },
+        cpu: w.cpu.map(MilliCpu::ecs_units),
+        memory: w
+            .memory
+            .as_ref()
+            .map(|m| u32::try_from(m.mebibytes_ceil()).unwrap_or(u32::MAX)),
+        user: if built {
+            None
+        } else {
+            w.user.map(|u| u.to_string())
+        },
+        port_mappings,
+        environment,
+        secrets,
+        mount_points,
+        depends_on,
+        health_check: w
+            .health
+            .as_ref()
+            .map(|h| health_check(probe::probe_command(h, busybox), h)),
+        log_configuration: Some(logs(ecs, w.name.as_str())),
+        linux_parameters: Some(LinuxParameters {
+            init_process_enabled: true,
+            capabilities: Capabilities {
+                drop: if built { vec!["ALL"] } else { Vec::new() },
+            },
+        }),
+    });
+    let (cpu, memory) = task_size(
+        w.cpu.map(MilliCpu::ecs_units),
+        w.memory.as_ref().map(ByteSize::mebibytes_ceil),
+    );
+    let definition = TaskDefinition {
+        family: family(ecs, w.name.as_str()),
+        task_role_arn: ecs.settings.task_role.clone(),
+        execution_role_arn: ecs
+            .settings
+            .execution_role
+            .clone()
+            .unwrap_or_else(|| placeholder("execution-role")),
+        network_mode: "awsvpc",
+        requires_compatibilities: vec!["FARGATE"],
+        cpu: cpu.to_string(),
+        memory: memory.to_string(),
+        runtime_platform: RuntimePlatform {
+            cpu_architecture: "X86_64",
+            operating_system_family: "LINUX",
+        },
+        container_definitions: containers,
+        volumes,
+        tags: ecs.tags(&format!("task-definition/{}", w.name)),
+    };
+    let service = (w.kind == WorkloadKind::Service).then(|| {
+        let routed = model.routes.iter().any(|r| r.service == w.name);
+        let load_balancers = match (routed, w.port) {
+            (true, Some(port)) => vec![LoadBalancerRef {
+                target_group_arn: placeholder(&format!("target-group:{}", w.name)),
+                container_name: w.name.to_string(),
+                container_port: port.get(),
+            }],
+            _ => Vec::new(),
+        };
+        let grace = w.health.as_ref().map_or(60, |h| {
+            u32::try_from(h.start_period.as_secs_ceil())
+                .unwrap_or(0)
+                .max(60)
+        });
+        service(
+            ecs,
+            w.name.as_str(),
+            w.replicas,
+            w.port.map(Port::get),
+            load_balancers,
+            routed.then_some(grace),
+        )
+    });
+    Task {
+        definition,
+        service,
+    }
+}
+
+pub fn resource(ecs: &Ecs, r: &Resource, parameters: &mut Parameters) -> Task {
+    let environment = engines::environment(r)
+        .into_iter()
+        .map(|(name, value)| KeyValue { name, value })
+        .collect();
+    let mut secrets = Vec::new();
+    if let Some(var) = engines::credentials(r.kind).password {
+        let secret = password_secret(r);
+        parameters.generated.insert(secret.clone());
+        secrets.push(Secret {
+            name: var.to_owned(),
+            value_from: ecs.parameter_arn(&secret),
+        });
+    }
+    let port = resource_port(r);
+    let data = format!("{}-data", r.name);
+    let mut test = vec!["CMD".to_owned()];
+    test.extend(engines::health_check(r));
+    let container = ContainerDefinition {
+        name: r.name.to_string(),
+        image: images::resource_image(r),
+        essential: true,
+        command: engines::command(r),
+        cpu: r.cpu.map(MilliCpu::ecs_units),
+        memory: r
+            .memory
+            .as_ref()
+            .map(|m| u32::try_from(m.mebibytes_ceil()).unwrap_or(u32::MAX)),
+        port_mappings: vec![PortMapping {
+            name: r.name.to_string(),
+            container_port: port,
+            protocol: "tcp",
+            app_protocol: None,
+        }],
+        environment,
+        secrets,
+        mount_points: vec![MountPoint {
+            source_volume: data.clone(),
+            container_path: r.kind.data_path().unwrap_or("/data").into(),
+            read_only: false,
+        }],
+        health_check: Some(HealthCheck {
+            command: test,
+            interval: 10,
+            timeout: 5,
+            retries: 5,
+            start_period: 60,
+        }),
+        log_configuration: Some(logs(ecs, r.name.as_str())),
+        ..ContainerDefinition::default()
+    };
+    let (cpu, memory) = task_size(
+        r.cpu.map(MilliCpu::ecs_units),
+        r.memory.as_ref().map(ByteSize::mebibytes_ceil),
+    );
+    let definition = TaskDefinition {
+        family: family(ecs, r.name.as_str()),
+        task_role_arn: ecs.settings.task_role.clone(),
+        execution_role_arn: ecs
+            .settings
+            .execution_role
+            .clone()
+            .unwrap_or_else(|| placeholder("execution-role")),
+        network_mode: "awsvpc",
+        requires_compatibilities: vec!["FARGATE"],
+        cpu: cpu.to_string(),
+        memory: memory.to_string(),
+        runtime_platform: RuntimePlatform {
+            cpu_architecture: "X86_64",
+            operating_system_family: "LINUX",
+        },
+        container_definitions: vec![container],
+        volumes: vec![efs_volume(ecs, &data)],
+        tags: ecs.tags(&format!("task-definition/{}", r.name)),
+    };
+    Task {
+        definition,
+        service: Some(service(
+            ecs,
+            r.name.as_str(),
+            1,
+            Some(port),
+            Vec::new(),
+            None,
+        )),
+    }
+}
+
+fn service(
+    ecs: &Ecs,
+    name: &str,
+    replicas: u32,
+    port: Option<u16>,
+    load_balancers: Vec<LoadBalancerRef>,
+    grace: Option<u32>,
+) -> Service {
+    Service {
+        cluster: ecs.settings.cluster.clone(),
+        service_name: name.to_owned(),
+        task_definition: family(ecs, name),
+        desired_count: replicas,
+        launch_type: "FARGATE",
+        network_configuration: NetworkConfiguration {
+            awsvpc_configuration: AwsVpc {
+                subnets: ecs.subnets(),
+                security_groups: vec![placeholder(&format!("security-group:{name}"))],
+                // The default VPC's subnets are public without NAT: tasks need a public IP to pull images.
+                assign_public_ip: if ecs.settings.subnets.is_empty() {
+                    "ENABLED"
+                } else {
+                    "DISABLED"
+                },
+            },
+        },
+        load_balancers,
+        health_check_grace_period_seconds: grace,
+        deployment_configuration: DeploymentConfiguration {
+            deployment_circuit_breaker: CircuitBreaker {
+                enable: true,
+                rollback: true,
+            },
+            maximum_percent: 200,
+            minimum_healthy_percent: 100,
+        },
+        service_connect_configuration: ServiceConnect {
+            enabled: true,
+            namespace: ecs.stack.to_owned(),
+            services: port
+                .map(|port| ServiceConnectService {
+                    port_name: name.to_owned(),
+                    discovery_name: name.to_owned(),
+                    client_aliases: vec![ClientAlias {
+                        port,
+                        dns_name: name.to_owned(),
+                    }],
+                })
+                .into_iter()
+                .collect(),
+        },
+        enable_ecs_managed_tags: true,
+        propagate_tags: "SERVICE",
+        tags: ecs.tags(&format!("service/{name}")),
+    }
+}
+
+fn family(ecs: &Ecs, name: &str) -> String {
+    format!("{}-{name}", ecs.stack)
+}
+
+fn efs_volume(ecs: &Ecs, name: &str) -> Volume {
+    Volume {
+        name: name.to_owned(),
+        efs_volume_configuration: Some(EfsVolume {
+            file_system_id: placeholder("efs"),
+            root_directory: format!("/{}/{name}", ecs.stack),
+            transit_encryption: "ENABLED",
+        }),
+    }
+}
+
+fn logs(ecs: &Ecs, prefix: &str) -> LogConfiguration {
+    let options = [
+        ("awslogs-group", ecs.log_group()),
+        ("awslogs-region", ecs.region()),
+        ("awslogs-stream-prefix", prefix.to_owned()),
+    ];
+    LogConfiguration {
+        log_driver: "awslogs",
+        options: options
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
+    }
+}
+
+/// ECS bounds every timing of a health check; the spec's values are clamped into them.
+fn health_check(command: Vec<String>, h: &Health) -> HealthCheck {
+    let secs = |d: crate::units::Duration| u32::try_from(d.as_secs_ceil()).unwrap_or(u32::MAX);
+    let mut test = vec!["CMD".to_owned()];
+    test.extend(command);
+    HealthCheck {
+        command: test,
+        interval: secs(h.interval).clamp(5, 300),
+        timeout: secs(h.timeout).clamp(2, 60),
+        retries: h.retries.clamp(1, 10),
+        start_period: secs(h.start_period).clamp(0, 300),
+    }
+}
+
+/// The Fargate size for what the containers ask (defaults: 0.25 vCPU, 512 MiB).
+fn task_size(cpu: Option<u32>, memory: Option<u64>) -> (u32, u32) {
+    let cpu = cpu.unwrap_or(DEFAULT_CPU);
+    let memory = memory.map_or(DEFAULT_MEMORY, |m| u32::try_from(m).unwrap_or(u32::MAX));
+    fargate::fit(cpu, memory).unwrap_or(fargate::LARGEST)
+}
+
+/// Where the Fargate size differs from what the spec asked: said, so nobody is surprised by the bill.
+pub fn size_notes(compiled: &Compiled) -> Vec<String> {
+    let model = &compiled.model;
+    let asked = model
+        .workloads()
+        .map(|w| (w.name.as_str(), w.cpu, w.memory.as_ref()))
+        .chain(
+            model
+                .resources
+                .values()
+                .filter(|r| r.external.is_none() && r.kind != crate::model::ResourceKind::Volume)
+                .map(|r| (r.name.as_str(), r.cpu, r.memory.as_ref())),
+        );
+    let mut notes = Vec::new();
+    for (name, cpu, memory) in asked {
+        let (Some(cpu), Some(memory)) = (cpu, memory) else {
+            continue;
+        };
+        let (units, mib) = (cpu.ecs_units(), memory.mebibytes_ceil());
+        let (fc, fm) = task_size(Some(units), Some(mib));
+        if u64::from(fc) != u64::from(units) || u64::from(fm) != mib {
+            notes.push(format!(
+                "ecs: `{name}` asks for cpu {cpu} ({units} units) and memory {memory} ({mib} MiB); its Fargate task gets {fc} units and {fm} MiB, the nearest valid size{}",
+                if fargate::fit(units, u32::try_from(mib).unwrap_or(u32::MAX)).is_none() { " (the largest there is)" } else { "" }
+            ));
+        }
+    }
+    notes
+}
