@@ -27,13 +27,23 @@ pub fn run(args: &SpecArgs, target: TargetArg, out: &Path, check: bool) -> u8 {
     };
     let context = RenderContext::new(&args.spec, out);
     let mut artifacts = Artifacts::new();
-    for t in &selected {
+    let mut rendered = Vec::new();
+    for t in selected {
+        if let Some(why) = t.unconfigured(&compiled) {
+            if target == TargetArg::All {
+                eprintln!("note: {}: skipped, {why}", t.name());
+                continue;
+            }
+            eprintln!("error: the `{}` target cannot build this spec: {why}", t.name());
+            return exit::FAILED;
+        }
+        rendered.push(t);
         artifacts.extend(t.render(&compiled, &context));
         for note in t.notes(&compiled) {
             eprintln!("note: {note}");
         }
     }
-    let folders: Vec<&str> = selected.iter().map(|t| t.folder()).collect();
+    let folders: Vec<&str> = rendered.iter().map(|t| t.folder()).collect();
     if check {
         compare(out, &folders, &artifacts)
     } else {

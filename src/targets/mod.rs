@@ -90,6 +90,10 @@ pub trait Target: Sync {
     fn folder(&self) -> &'static str;
     /// Renders every file, paths relative to the output directory.
     fn render(&self, compiled: &Compiled, context: &RenderContext) -> Artifacts;
+    /// Why the target has nothing to render for this spec, if it has not (e.g. no `[targets.ecs]`).
+    fn unconfigured(&self, _compiled: &Compiled) -> Option<String> {
+        None
+    }
     /// What the target changed or could not carry over from the spec, for the user to read.
     fn notes(&self, _compiled: &Compiled) -> Vec<String> {
         Vec::new()

@@ -160,6 +160,10 @@ impl Target for EcsTarget {
         out
     }
 
+    fn unconfigured(&self, compiled: &Compiled) -> Option<String> {
+        compiled.model.targets.ecs.is_none().then(|| "the spec has no [targets.ecs] (region, cluster, registry, ...)".to_owned())
+    }
+
     fn notes(&self, compiled: &Compiled) -> Vec<String> {
         let model = &compiled.model;
         if model.targets.ecs.is_none() {
