@@ -13,6 +13,7 @@ use stackc::compile;
 use stackc::diagnostics::{render_human, render_json};
 use stackc::graph;
 use stackc::source::SourceFile;
+use stackc::targets::RenderContext;
 
 fn corpus() -> Vec<String> {
     let mut specs = vec![stackc::synth::spec(12)];
@@ -180,6 +181,15 @@ fn exercise(text: &str) {
         let _ = graph::render_dot(&c.model, &c.graph);
         let _ = graph::render_mermaid(&c.model, &c.graph);
         let _ = graph::render_json(&c.model, &c.graph);
+        // Every target must render whatever the validator accepts.
+        let context = RenderContext::new(
+            std::path::Path::new("/fuzz/stack.toml"),
+            std::path::Path::new("/fuzz/dist"),
+        );
+        for target in stackc::targets::available() {
+            let _ = target.render(&c, &context);
+            let _ = target.notes(&c);
+        }
     }
 }
 

@@ -34,7 +34,10 @@ pub fn run(args: &SpecArgs, target: TargetArg, out: &Path, check: bool) -> u8 {
                 eprintln!("note: {}: skipped, {why}", t.name());
                 continue;
             }
-            eprintln!("error: the `{}` target cannot build this spec: {why}", t.name());
+            eprintln!(
+                "error: the `{}` target cannot build this spec: {why}",
+                t.name()
+            );
             return exit::FAILED;
         }
         rendered.push(t);

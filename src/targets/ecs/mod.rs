@@ -161,7 +161,12 @@ impl Target for EcsTarget {
     }
 
     fn unconfigured(&self, compiled: &Compiled) -> Option<String> {
-        compiled.model.targets.ecs.is_none().then(|| "the spec has no [targets.ecs] (region, cluster, registry, ...)".to_owned())
+        compiled
+            .model
+            .targets
+            .ecs
+            .is_none()
+            .then(|| "the spec has no [targets.ecs] (region, cluster, registry, ...)".to_owned())
     }
 
     fn notes(&self, compiled: &Compiled) -> Vec<String> {
