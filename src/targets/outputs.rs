@@ -120,3 +120,95 @@ pub fn resolve_value(model: &Model, naming: &dyn HostNaming, value: &EnvValue) -
         })
         .collect()
 }
+
+/// Where a secret's value comes from, which decides who creates it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretOrigin {
+    /// A random credential of a resource the stack runs, created once.
+    Generated,
+    /// Assembled from text and other secrets (a resource's URL holding its password).
+    Derived(Vec<Resolved>),
+    /// Only the user knows it.
+    User,
+}
+
+/// The origin of a secret named by a resolved reference.
+#[must_use]
+pub fn secret_origin(model: &Model, name: &str) -> SecretOrigin {
+    let mut run = model.resources.values().filter(|r| r.external.is_none());
+    let Some(r) = run.find(|r| url_secret(r) == name || password_secret(r) == name) else {
+        return SecretOrigin::User;
+    };
+    if password_secret(r) == name {
+        return SecretOrigin::Generated;
+    }
+    let marker = "\u{0}";
+    let mut parts = Vec::new();
+    for (i, piece) in resource_url(r, r.name.as_str(), marker)
+        .split(marker)
+        .enumerate()
+    {
+        if i > 0 {
+            parts.push(Resolved::Secret(password_secret(r)));
+        }
+        if !piece.is_empty() {
+            parts.push(Resolved::Text(piece.to_owned()));
+        }
+    }
+    SecretOrigin::Derived(parts)
+}
+
+/// What an env variable's value is, once resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvSource {
+    /// Plain text.
+    Literal(String),
+    /// The value of one secret.
+    Secret(String),
+    /// Text and secrets mixed: a secret of its own (`env-<workload>-<var>`), derived from these parts.
+    Derived { name: String, parts: Vec<Resolved> },
+}
+
+/// Classifies a workload's env variable.
+#[must_use]
+pub fn env_source(
+    model: &Model,
+    naming: &dyn HostNaming,
+    workload: &Name,
+    var: &str,
+    value: &EnvValue,
+) -> EnvSource {
+    let parts = resolve_value(model, naming, value);
+    if let [Resolved::Secret(name)] = parts.as_slice() {
+        return EnvSource::Secret(name.clone());
+    }
+    if parts.iter().all(|p| matches!(p, Resolved::Text(_))) {
+        let text = parts
+            .iter()
+            .map(|p| {
+                if let Resolved::Text(t) = p {
+                    t.as_str()
+                } else {
+                    ""
+                }
+            })
+            .collect();
+        return EnvSource::Literal(text);
+    }
+    let name = format!(
+        "env-{workload}-{}",
+        var.to_ascii_lowercase().replace('_', "-")
+    );
+    EnvSource::Derived { name, parts }
+}
+
+/// The secrets a set of parts reads.
+pub fn secrets_in(parts: &[Resolved]) -> impl Iterator<Item = &str> {
+    parts.iter().filter_map(|p| {
+        if let Resolved::Secret(s) = p {
+            Some(s.as_str())
+        } else {
+            None
+        }
+    })
+}

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::model::Resource;
-use crate::targets::outputs::{Resolved, password_secret, resource_url};
+use crate::model::{Model, Resource};
+use crate::targets::outputs::{Resolved, SecretOrigin, password_secret, secret_origin, secrets_in};
 use crate::targets::templates;
 
 /// The secrets a compose file uses, by how they come to exist.
@@ -34,33 +34,20 @@ impl SecretPlan {
         self.required.insert(name.to_owned());
     }
 
-    /// Registers what a resolved secret needs to exist, from its name: a resource's URL is derived from
-    /// its password, anything else is the user's.
-    pub fn use_secret(&mut self, name: &str, resources: &BTreeMap<crate::units::Name, Resource>) {
-        let url_of = resources
-            .values()
-            .find(|r| r.external.is_none() && crate::targets::outputs::url_secret(r) == name);
-        let password_of = resources
-            .values()
-            .find(|r| r.external.is_none() && password_secret(r) == name);
-        if let Some(r) = url_of {
-            let password = self.password(r);
-            let marker = "\u{0}";
-            let url = resource_url(r, r.name.as_str(), marker);
-            let mut parts = Vec::new();
-            for (i, piece) in url.split(marker).enumerate() {
-                if i > 0 {
-                    parts.push(Resolved::Secret(password.clone()));
-                }
-                if !piece.is_empty() {
-                    parts.push(Resolved::Text(piece.to_owned()));
-                }
+    /// Registers what a resolved secret needs to exist: a resource's password is generated, its URL
+    /// derived from it, anything else is the user's.
+    pub fn use_secret(&mut self, name: &str, model: &Model) {
+        match secret_origin(model, name) {
+            SecretOrigin::Generated => {
+                self.generated.insert(name.to_owned());
             }
-            self.derived.insert((0, name.to_owned()), parts);
-        } else if let Some(r) = password_of {
-            self.password(r);
-        } else {
-            self.require(name);
+            SecretOrigin::Derived(parts) => {
+                for s in secrets_in(&parts) {
+                    self.generated.insert(s.to_owned());
+                }
+                self.derived.insert((0, name.to_owned()), parts);
+            }
+            SecretOrigin::User => self.require(name),
         }
     }
 

@@ -11,7 +11,7 @@ use crate::compile::Compiled;
 use crate::graph::{NodeKind, StackGraph};
 use crate::model::{ImageSource, Runtime, Workload, WorkloadKind};
 use crate::targets::RenderContext;
-use crate::targets::outputs::{ByName, Resolved, resolve_value};
+use crate::targets::outputs::{ByName, EnvSource, env_source, secrets_in};
 use crate::targets::probe;
 
 /// Whether stackc wrote the image's Dockerfile (and so knows its entrypoint, probe and CMD).
@@ -70,37 +70,22 @@ pub fn service(
     // Environment: literal values as they are, secret ones from files.
     let mut secret_env = Vec::new();
     for (var, value) in &w.env {
-        let parts = resolve_value(model, &ByName, value);
-        if parts.iter().all(|p| matches!(p, Resolved::Text(_))) {
-            let text: String = parts
-                .iter()
-                .map(|p| {
-                    if let Resolved::Text(t) = p {
-                        t.as_str()
-                    } else {
-                        ""
-                    }
-                })
-                .collect();
-            svc.environment.insert(var.to_string(), escape(&text));
-            continue;
-        }
-        for p in &parts {
-            if let Resolved::Secret(name) = p {
-                secrets.use_secret(name, &model.resources);
+        let secret = match env_source(model, &ByName, &w.name, var.as_str(), value) {
+            EnvSource::Literal(text) => {
+                svc.environment.insert(var.to_string(), escape(&text));
+                continue;
             }
-        }
-        // A value that is one secret is that secret; a mix of text and secrets is derived as its own.
-        let secret = if let [Resolved::Secret(name)] = parts.as_slice() {
-            name.clone()
-        } else {
-            let name = format!(
-                "env-{}-{}",
-                w.name,
-                var.as_str().to_ascii_lowercase().replace('_', "-")
-            );
-            secrets.derive(&name, parts);
-            name
+            EnvSource::Secret(name) => {
+                secrets.use_secret(&name, model);
+                name
+            }
+            EnvSource::Derived { name, parts } => {
+                for s in secrets_in(&parts) {
+                    secrets.use_secret(s, model);
+                }
+                secrets.derive(&name, parts);
+                name
+            }
         };
         secret_env.push((var.to_string(), secret));
     }

@@ -14,7 +14,8 @@ use super::{Ecs, fargate, placeholder};
 use crate::compile::Compiled;
 use crate::model::{Health, ImageSource, Resource, Workload, WorkloadKind};
 use crate::targets::outputs::{
-    ByName, Resolved, password_secret, resolve_value, resource_port, resource_url, url_secret,
+    ByName, EnvSource, Resolved, SecretOrigin, env_source, password_secret, resource_port,
+    secret_origin, secrets_in,
 };
 use crate::targets::{engines, images, probe};
 use crate::units::{ByteSize, MilliCpu, Port};
@@ -45,31 +46,17 @@ struct ParameterDoc {
 
 impl Parameters {
     fn use_secret(&mut self, name: &str, compiled: &Compiled) {
-        let run = || {
-            compiled
-                .model
-                .resources
-                .values()
-                .filter(|r| r.external.is_none())
-        };
-        if let Some(r) = run().find(|r| url_secret(r) == name) {
-            self.generated.insert(password_secret(r));
-            let marker = "\u{0}";
-            let url = resource_url(r, r.name.as_str(), marker);
-            let mut parts = Vec::new();
-            for (i, piece) in url.split(marker).enumerate() {
-                if i > 0 {
-                    parts.push(Resolved::Secret(password_secret(r)));
-                }
-                if !piece.is_empty() {
-                    parts.push(Resolved::Text(piece.to_owned()));
-                }
+        match secret_origin(&compiled.model, name) {
+            SecretOrigin::Generated => {
+                self.generated.insert(name.to_owned());
             }
-            self.derived.insert(name.to_owned(), parts);
-        } else if run().any(|r| password_secret(r) == name) {
-            self.generated.insert(name.to_owned());
-        } else {
-            self.user.insert(name.to_owned());
+            SecretOrigin::Derived(parts) => {
+                self.generated.extend(secrets_in(&parts).map(str::to_owned));
+                self.derived.insert(name.to_owned(), parts);
+            }
+            SecretOrigin::User => {
+                self.user.insert(name.to_owned());
+            }
         }
     }
 
@@ -132,39 +119,25 @@ pub fn workload(ecs: &Ecs, compiled: &Compiled, w: &Workload, parameters: &mut P
     let mut environment = Vec::new();
     let mut secrets = Vec::new();
     for (var, value) in &w.env {
-        let parts = resolve_value(model, &ByName, value);
-        if parts.iter().all(|p| matches!(p, Resolved::Text(_))) {
-            let text = parts
-                .iter()
-                .map(|p| {
-                    if let Resolved::Text(t) = p {
-                        t.as_str()
-                    } else {
-                        ""
-                    }
-                })
-                .collect();
-            environment.push(KeyValue {
-                name: var.to_string(),
-                value: text,
-            });
-            continue;
-        }
-        for p in &parts {
-            if let Resolved::Secret(s) = p {
-                parameters.use_secret(s, compiled);
+        let secret = match env_source(model, &ByName, &w.name, var.as_str(), value) {
+            EnvSource::Literal(value) => {
+                environment.push(KeyValue {
+                    name: var.to_string(),
+                    value,
+                });
+                continue;
             }
-        }
-        let secret = if let [Resolved::Secret(s)] = parts.as_slice() {
-            s.clone()
-        } else {
-            let name = format!(
-                "env-{}-{}",
-                w.name,
-                var.as_str().to_ascii_lowercase().replace('_', "-")
-            );
-            parameters.derived.insert(name.clone(), parts);
-            name
+            EnvSource::Secret(name) => {
+                parameters.use_secret(&name, compiled);
+                name
+            }
+            EnvSource::Derived { name, parts } => {
+                for s in secrets_in(&parts) {
+                    parameters.use_secret(s, compiled);
+                }
+                parameters.derived.insert(name.clone(), parts);
+                name
+            }
         };
         secrets.push(Secret {
             name: var.to_string(),
@@ -286,30 +259,14 @@ pub fn workload(ecs: &Ecs, compiled: &Compiled, w: &Workload, parameters: &mut P
             },
         }),
     });
-    let (cpu, memory) = task_size(
-        w.cpu.map(MilliCpu::ecs_units),
-        w.memory.as_ref().map(ByteSize::mebibytes_ceil),
-    );
-    let definition = TaskDefinition {
-        family: family(ecs, w.name.as_str()),
-        task_role_arn: ecs.settings.task_role.clone(),
-        execution_role_arn: ecs
-            .settings
-            .execution_role
-            .clone()
-            .unwrap_or_else(|| placeholder("execution-role")),
-        network_mode: "awsvpc",
-        requires_compatibilities: vec!["FARGATE"],
-        cpu: cpu.to_string(),
-        memory: memory.to_string(),
-        runtime_platform: RuntimePlatform {
-            cpu_architecture: "X86_64",
-            operating_system_family: "LINUX",
-        },
-        container_definitions: containers,
+    let definition = task_definition(
+        ecs,
+        w.name.as_str(),
+        w.cpu,
+        w.memory.as_ref(),
+        containers,
         volumes,
-        tags: ecs.tags(&format!("task-definition/{}", w.name)),
-    };
+    );
     let service = (w.kind == WorkloadKind::Service).then(|| {
         let routed = model.routes.iter().any(|r| r.service == w.name);
         let load_balancers = match (routed, w.port) {
@@ -391,30 +348,14 @@ pub fn resource(ecs: &Ecs, r: &Resource, parameters: &mut Parameters) -> Task {
         log_configuration: Some(logs(ecs, r.name.as_str())),
         ..ContainerDefinition::default()
     };
-    let (cpu, memory) = task_size(
-        r.cpu.map(MilliCpu::ecs_units),
-        r.memory.as_ref().map(ByteSize::mebibytes_ceil),
+    let definition = task_definition(
+        ecs,
+        r.name.as_str(),
+        r.cpu,
+        r.memory.as_ref(),
+        vec![container],
+        vec![efs_volume(ecs, &data)],
     );
-    let definition = TaskDefinition {
-        family: family(ecs, r.name.as_str()),
-        task_role_arn: ecs.settings.task_role.clone(),
-        execution_role_arn: ecs
-            .settings
-            .execution_role
-            .clone()
-            .unwrap_or_else(|| placeholder("execution-role")),
-        network_mode: "awsvpc",
-        requires_compatibilities: vec!["FARGATE"],
-        cpu: cpu.to_string(),
-        memory: memory.to_string(),
-        runtime_platform: RuntimePlatform {
-            cpu_architecture: "X86_64",
-            operating_system_family: "LINUX",
-        },
-        container_definitions: vec![container],
-        volumes: vec![efs_volume(ecs, &data)],
-        tags: ecs.tags(&format!("task-definition/{}", r.name)),
-    };
     Task {
         definition,
         service: Some(service(
@@ -482,6 +423,41 @@ fn service(
         enable_ecs_managed_tags: true,
         propagate_tags: "SERVICE",
         tags: ecs.tags(&format!("service/{name}")),
+    }
+}
+
+/// A Fargate task definition of these containers, sized for what the spec asks.
+fn task_definition(
+    ecs: &Ecs,
+    name: &str,
+    cpu: Option<MilliCpu>,
+    memory: Option<&ByteSize>,
+    containers: Vec<ContainerDefinition>,
+    volumes: Vec<Volume>,
+) -> TaskDefinition {
+    let (cpu, memory) = task_size(
+        cpu.map(MilliCpu::ecs_units),
+        memory.map(ByteSize::mebibytes_ceil),
+    );
+    TaskDefinition {
+        family: family(ecs, name),
+        task_role_arn: ecs.settings.task_role.clone(),
+        execution_role_arn: ecs
+            .settings
+            .execution_role
+            .clone()
+            .unwrap_or_else(|| placeholder("execution-role")),
+        network_mode: "awsvpc",
+        requires_compatibilities: vec!["FARGATE"],
+        cpu: cpu.to_string(),
+        memory: memory.to_string(),
+        runtime_platform: RuntimePlatform {
+            cpu_architecture: "X86_64",
+            operating_system_family: "LINUX",
+        },
+        container_definitions: containers,
+        volumes,
+        tags: ecs.tags(&format!("task-definition/{name}")),
     }
 }
 
