@@ -297,6 +297,9 @@ pub struct KubernetesSettings {
     pub namespace: Name,
     pub ingress_class: Option<String>,
     pub storage_class: Option<String>,
+    pub registry: Option<String>,
+    pub image_tag: String,
+    pub ingress_namespace: String,
 }
 
 #[derive(Debug, Clone)]

@@ -225,6 +225,12 @@ pub struct KubernetesTargetSpec {
     pub ingress_class: Option<Sp<String>>,
     /// The `StorageClass` of volume claims; default: the cluster's default class.
     pub storage_class: Option<Sp<String>>,
+    /// Where images of built services are pulled from (default: none, `<stack>/<name>`).
+    pub registry: Option<Sp<String>>,
+    /// The tag of built images (default "dev"); CI usually sets a commit.
+    pub image_tag: Option<Sp<String>>,
+    /// The namespace of the ingress controller, allowed to reach routed services (default "ingress-nginx").
+    pub ingress_namespace: Option<Sp<String>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]

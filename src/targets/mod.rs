@@ -5,6 +5,7 @@ pub mod dockerfile;
 pub mod ecs;
 pub mod engines;
 pub mod images;
+pub mod kubernetes;
 pub mod outputs;
 pub mod probe;
 mod templates;
@@ -106,7 +107,12 @@ pub const NAMES: [&str; 4] = ["compose", "dockerfile", "kubernetes", "ecs"];
 /// The targets this build implements.
 #[must_use]
 pub fn available() -> Vec<&'static dyn Target> {
-    vec![&compose::Compose, &dockerfile::Dockerfiles, &ecs::EcsTarget]
+    vec![
+        &compose::Compose,
+        &dockerfile::Dockerfiles,
+        &kubernetes::Kubernetes,
+        &ecs::EcsTarget,
+    ]
 }
 
 #[cfg(test)]

@@ -134,7 +134,7 @@ pub enum SecretOrigin {
 
 /// The origin of a secret named by a resolved reference.
 #[must_use]
-pub fn secret_origin(model: &Model, name: &str) -> SecretOrigin {
+pub fn secret_origin(model: &Model, naming: &dyn HostNaming, name: &str) -> SecretOrigin {
     let mut run = model.resources.values().filter(|r| r.external.is_none());
     let Some(r) = run.find(|r| url_secret(r) == name || password_secret(r) == name) else {
         return SecretOrigin::User;
@@ -144,7 +144,7 @@ pub fn secret_origin(model: &Model, name: &str) -> SecretOrigin {
     }
     let marker = "\u{0}";
     let mut parts = Vec::new();
-    for (i, piece) in resource_url(r, r.name.as_str(), marker)
+    for (i, piece) in resource_url(r, &naming.host(&r.name), marker)
         .split(marker)
         .enumerate()
     {

@@ -73,10 +73,11 @@ fn find_mapping_colon(s: &str) -> Option<usize> {
     s[close..].find(": ").map(|i| close + i)
 }
 
-/// YAML 1.1 booleans and nulls.
+/// Booleans of YAML 1.1 that YAML 1.2 reads as strings (the serializer quotes strings that 1.2 reads as
+/// `true`, `false` or null, so a plain `true` is a real boolean).
 const WORDS: &[&str] = &[
-    "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false",
-    "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL", "~",
+    "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off",
+    "OFF",
 ];
 
 fn is_ambiguous_in_yaml11(value: &str) -> bool {
@@ -86,8 +87,11 @@ fn is_ambiguous_in_yaml11(value: &str) -> bool {
     if value.starts_with(['\'', '"', '|', '>', '[', '{', '&', '*', '!']) {
         return false;
     }
-    // Numbers in YAML 1.1 include `1_000`, `0x1f`, `0o17`, `017` and base 60 (`22:22`, `1:30.5`).
+    // The serializer already quotes strings that YAML 1.2 reads as numbers, so a plain scalar made of
+    // digits is a real number. Only YAML 1.1's own number forms remain: base 60 (`22:22`, `1:30.5`)
+    // and `_` separators (`1_000`).
     value.chars().any(|c| c.is_ascii_digit())
+        && value.contains([':', '_'])
         && value
             .chars()
             .all(|c| c.is_ascii_hexdigit() || matches!(c, '_' | ':' | '.' | '+' | '-' | 'x' | 'o'))
@@ -116,6 +120,27 @@ mod tests {
     }
 
     #[test]
+    fn real_numbers_stay_numbers() {
+        #[derive(serde::Serialize)]
+        struct S {
+            replicas: u32,
+            ratio: f64,
+            enabled: bool,
+            text: &'static str,
+        }
+        let s = S {
+            replicas: 2,
+            ratio: 0.5,
+            enabled: false,
+            text: "false",
+        };
+        assert_eq!(
+            to_string(&s),
+            "replicas: 2\nratio: 0.5\nenabled: false\ntext: 'false'\n"
+        );
+    }
+
+    #[test]
     fn mapping_items_in_sequences() {
         assert_eq!(
             quote_yaml11("- name: on\n  value: x\n"),
@@ -125,7 +150,17 @@ mod tests {
 
     #[test]
     fn round_trips_through_the_serializer() {
-        let v = vec!["no", "1_000", "0x1f", "8080", "2.5", "http://x:80", "10s"];
+        let v = vec![
+            "no",
+            "1_000",
+            "0x1f",
+            "8080",
+            "2.5",
+            "017",
+            "22:22",
+            "http://x:80",
+            "10s",
+        ];
         let text = to_string(&v);
         let back: Vec<String> = yaml_serde::from_str(&text).unwrap();
         assert_eq!(back, v);

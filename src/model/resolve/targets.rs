@@ -100,6 +100,15 @@ impl Resolver<'_> {
             storage_class: k8s
                 .and_then(|k| k.storage_class.as_ref())
                 .map(|s| s.get().clone()),
+            registry: k8s
+                .and_then(|k| k.registry.as_ref())
+                .map(|s| s.get().clone()),
+            image_tag: k8s
+                .and_then(|k| k.image_tag.as_ref())
+                .map_or_else(|| "dev".to_owned(), |s| s.get().clone()),
+            ingress_namespace: k8s
+                .and_then(|k| k.ingress_namespace.as_ref())
+                .map_or_else(|| "ingress-nginx".to_owned(), |s| s.get().clone()),
         };
         let targets = Targets {
             compose: ComposeSettings { project: project? },

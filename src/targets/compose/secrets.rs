@@ -7,7 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::model::{Model, Resource};
-use crate::targets::outputs::{Resolved, SecretOrigin, password_secret, secret_origin, secrets_in};
+use crate::targets::outputs::{
+    ByName, Resolved, SecretOrigin, password_secret, secret_origin, secrets_in,
+};
 use crate::targets::templates;
 
 /// The secrets a compose file uses, by how they come to exist.
@@ -37,7 +39,7 @@ impl SecretPlan {
     /// Registers what a resolved secret needs to exist: a resource's password is generated, its URL
     /// derived from it, anything else is the user's.
     pub fn use_secret(&mut self, name: &str, model: &Model) {
-        match secret_origin(model, name) {
+        match secret_origin(model, &ByName, name) {
             SecretOrigin::Generated => {
                 self.generated.insert(name.to_owned());
             }

@@ -46,7 +46,7 @@ struct ParameterDoc {
 
 impl Parameters {
     fn use_secret(&mut self, name: &str, compiled: &Compiled) {
-        match secret_origin(&compiled.model, name) {
+        match secret_origin(&compiled.model, &ByName, name) {
             SecretOrigin::Generated => {
                 self.generated.insert(name.to_owned());
             }

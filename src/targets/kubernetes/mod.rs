@@ -1,0 +1,747 @@
+//! The Kubernetes target: `kubernetes/*.yaml` (one object kind per file) and a `kustomization.yaml`, so
+//! `kubectl apply -k DIR/kubernetes` deploys the stack. Objects are k8s-openapi's typed structs.
+
+mod network;
+mod pod;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, StatefulSet, StatefulSetSpec};
+use k8s_openapi::api::batch::v1::{Job, JobSpec};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Container, EnvVar, Namespace, PersistentVolumeClaim, PersistentVolumeClaimSpec,
+    PodTemplateSpec, Service, ServiceAccount, ServicePort, ServiceSpec, TopologySpreadConstraint,
+    Volume, VolumeMount, VolumeResourceRequirements,
+};
+use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
+use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use serde::Serialize;
+
+use crate::compile::Compiled;
+use crate::graph::NodeKind;
+use crate::model::{ImageSource, Model, Resource, ResourceKind, Workload, WorkloadKind};
+use crate::output::Artifacts;
+use crate::targets::outputs::{
+    EnvSource, HostNaming, Resolved, SecretOrigin, env_source, password_secret, resource_port,
+    secret_origin,
+};
+use crate::targets::{RenderContext, Target, engines, images, probe};
+use crate::units::Name;
+
+pub use network::{network_policies, ports as served_ports};
+
+pub struct Kubernetes;
+
+/// kubectl for init containers that wait for jobs and port-less services through the API.
+const KUBECTL: &str = "registry.k8s.io/kubectl:v1.33.0";
+const WAITER: &str = "stackc-waiter";
+
+/// Services by their cluster DNS name, `<name>.<namespace>.svc`, which resolves from any namespace.
+struct ClusterDns<'a>(&'a str);
+
+impl HostNaming for ClusterDns<'_> {
+    fn host(&self, name: &Name) -> String {
+        format!("{name}.{}.svc", self.0)
+    }
+}
+
+/// Secrets derived from others (a resource's URL holding its password) replaced by their parts, so that
+/// only secrets that exist on their own are referenced.
+fn expand(model: &Model, parts: Vec<Resolved>) -> Vec<Resolved> {
+    parts
+        .into_iter()
+        .flat_map(|p| match &p {
+            Resolved::Secret(s) => match secret_origin(
+                model,
+                &ClusterDns(model.targets.kubernetes.namespace.as_str()),
+                s,
+            ) {
+                SecretOrigin::Derived(inner) => expand(model, inner),
+                _ => vec![p],
+            },
+            Resolved::Text(_) => vec![p],
+        })
+        .collect()
+}
+
+/// The recommended labels.
+fn labels(model: &Model, name: &str, component: &str) -> BTreeMap<String, String> {
+    [
+        ("app.kubernetes.io/name", name),
+        ("app.kubernetes.io/instance", model.name.as_str()),
+        ("app.kubernetes.io/component", component),
+        ("app.kubernetes.io/part-of", model.name.as_str()),
+        ("app.kubernetes.io/managed-by", "stackc"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
+}
+
+/// The labels that select a workload's pods.
+fn selector(model: &Model, name: &str) -> BTreeMap<String, String> {
+    [
+        ("app.kubernetes.io/name", name),
+        ("app.kubernetes.io/instance", model.name.as_str()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
+}
+
+fn meta(model: &Model, name: &str, component: &str) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name.to_owned()),
+        namespace: Some(model.targets.kubernetes.namespace.to_string()),
+        labels: Some(labels(model, name, component)),
+        ..ObjectMeta::default()
+    }
+}
+
+/// Objects of one kind, as one file of YAML documents.
+#[derive(Default)]
+struct Documents(Vec<String>);
+
+impl Documents {
+    fn push<T: Serialize>(&mut self, object: &T) {
+        self.0.push(crate::targets::yaml::to_string(object));
+    }
+}
+
+impl Target for Kubernetes {
+    fn name(&self) -> &'static str {
+        "kubernetes"
+    }
+
+    fn folder(&self) -> &'static str {
+        "kubernetes"
+    }
+
+    fn render(&self, compiled: &Compiled, ctx: &RenderContext) -> Artifacts {
+        let model = &compiled.model;
+        let mut files: BTreeMap<&'static str, Documents> = BTreeMap::new();
+        let ns = model.targets.kubernetes.namespace.to_string();
+        let mut namespace_meta = ObjectMeta {
+            name: Some(ns.clone()),
+            labels: Some(labels(model, &ns, "namespace")),
+            ..ObjectMeta::default()
+        };
+        namespace_meta.labels.get_or_insert_default().extend(
+            [
+                ("pod-security.kubernetes.io/enforce", "restricted"),
+                ("pod-security.kubernetes.io/enforce-version", "latest"),
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned())),
+        );
+        files.entry("namespace.yaml").or_default().push(&Namespace {
+            metadata: namespace_meta,
+            ..Namespace::default()
+        });
+
+        let mut waiter = false;
+        for w in model.workloads() {
+            waiter |= workload(compiled, w, &mut files);
+        }
+        for r in model.resources.values().filter(|r| r.external.is_none()) {
+            if r.kind == ResourceKind::Volume {
+                files
+                    .entry("persistentvolumeclaims.yaml")
+                    .or_default()
+                    .push(&claim(
+                        model,
+                        r.name.as_str(),
+                        r.storage.as_ref().map(ToString::to_string),
+                        "volume",
+                    ));
+            } else {
+                resource(model, r, &mut files);
+            }
+        }
+        if waiter {
+            rbac(model, &mut files);
+        }
+        for ingress in network::ingresses(compiled) {
+            files.entry("ingresses.yaml").or_default().push(&ingress);
+        }
+        for policy in network_policies(compiled) {
+            files
+                .entry("networkpolicies.yaml")
+                .or_default()
+                .push(&policy);
+        }
+
+        let mut out = Artifacts::new();
+        let header = format!(
+            "# Generated by stackc from {}: stack `{}`. Do not edit.\n",
+            ctx.spec_file, model.name
+        );
+        for (file, docs) in &files {
+            out.insert(
+                format!("kubernetes/{file}"),
+                header.clone() + &docs.0.join("---\n"),
+            );
+        }
+        let kustomization = Kustomization {
+            api_version: "kustomize.config.k8s.io/v1beta1",
+            kind: "Kustomization",
+            resources: files.keys().map(|f| (*f).to_owned()).collect(),
+        };
+        out.insert(
+            "kubernetes/kustomization.yaml".into(),
+            header + &crate::targets::yaml::to_string(&kustomization),
+        );
+        out
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Kustomization {
+    api_version: &'static str,
+    kind: &'static str,
+    resources: Vec<String>,
+}
+
+fn image(model: &Model, w: &Workload) -> String {
+    match &w.source {
+        ImageSource::Image(image) => image.clone(),
+        ImageSource::Build(_) => {
+            let k = &model.targets.kubernetes;
+            let repo = format!("{}/{}", model.name, w.name);
+            match &k.registry {
+                Some(registry) => format!("{registry}/{repo}:{}", k.image_tag),
+                None => format!("{repo}:{}", k.image_tag),
+            }
+        }
+    }
+}
+
+/// Environment: literal values in the workload's `ConfigMap`; secrets by reference; values mixing text and
+/// secrets composed by Kubernetes from `$(VAR)` references to variables holding the secrets.
+fn environment(model: &Model, w: &Workload) -> (BTreeMap<String, String>, Vec<EnvVar>) {
+    let mut config = BTreeMap::new();
+    let mut helpers = BTreeMap::new();
+    let mut env = Vec::new();
+    let secret_var = |s: &str| {
+        format!(
+            "STACKC_SECRET_{}",
+            s.to_ascii_uppercase().replace(['-', '.'], "_")
+        )
+    };
+    let naming = ClusterDns(model.targets.kubernetes.namespace.as_str());
+    for (var, value) in &w.env {
+        let parts = match env_source(model, &naming, &w.name, var.as_str(), value) {
+            EnvSource::Literal(text) => {
+                config.insert(var.to_string(), text.replace("$(", "$$("));
+                continue;
+            }
+            EnvSource::Secret(secret) => expand(model, vec![Resolved::Secret(secret)]),
+            EnvSource::Derived { parts, .. } => expand(model, parts),
+        };
+        if let [Resolved::Secret(secret)] = parts.as_slice() {
+            env.push(pod::env_secret(var.as_str(), secret));
+            continue;
+        }
+        let mut composed = String::new();
+        for p in &parts {
+            match p {
+                Resolved::Text(t) => composed.push_str(&t.replace("$(", "$$(")),
+                Resolved::Secret(s) => {
+                    helpers.insert(secret_var(s), s.clone());
+                    let _ = write!(composed, "$({})", secret_var(s));
+                }
+            }
+        }
+        env.push(pod::env_literal(var.as_str(), composed));
+    }
+    for s in &w.secrets {
+        env.push(pod::env_secret(&s.env_var(), s.as_str()));
+    }
+    // Variables referred to must come first.
+    let mut all: Vec<EnvVar> = helpers
+        .iter()
+        .map(|(var, s)| pod::env_secret(var, s))
+        .collect();
+    all.extend(env);
+    (config, all)
+}
+
+/// Init containers waiting for each dependency: reachable Services by TCP (a Service only answers once a
+/// pod is ready), jobs and port-less services through the API. Whether the API is needed is returned.
+fn waits(compiled: &Compiled, w: &Workload, uid: i64) -> (Vec<Container>, bool) {
+    let model = &compiled.model;
+    let kinds: BTreeMap<&Name, NodeKind> =
+        compiled.graph.nodes().map(|n| (&n.name, n.kind)).collect();
+    let mut init = Vec::new();
+    let mut api = false;
+    for (target, _) in compiled.graph.dependencies(&w.name) {
+        let (image, command) = match kinds[target] {
+            NodeKind::Resource { external: true, .. } => continue,
+            NodeKind::Workload(WorkloadKind::Job) => {
+                api = true;
+                (
+                    KUBECTL,
+                    vec![
+                        "kubectl".into(),
+                        "wait".into(),
+                        "--for=condition=complete".into(),
+                        "--timeout=-1s".into(),
+                        format!("job/{target}"),
+                    ],
+                )
+            }
+            kind => {
+                let port = match kind {
+                    NodeKind::Resource { .. } => Some(resource_port(&model.resources[target])),
+                    NodeKind::Workload(_) => {
+                        model.services[target].port.map(crate::units::Port::get)
+                    }
+                };
+                if let Some(port) = port {
+                    (
+                        images::BUSYBOX,
+                        vec![
+                            "sh".into(),
+                            "-c".into(),
+                            format!(
+                                "until nc {target} {port} </dev/null; do echo waiting for {target}; sleep 2; done"
+                            ),
+                        ],
+                    )
+                } else {
+                    api = true;
+                    (
+                        KUBECTL,
+                        vec![
+                            "kubectl".into(),
+                            "rollout".into(),
+                            "status".into(),
+                            "--timeout=24h".into(),
+                            format!("deployment/{target}"),
+                        ],
+                    )
+                }
+            }
+        };
+        let (_, tmp_mount) = pod::tmp_volume();
+        let mut mounts = vec![tmp_mount];
+        if image == KUBECTL {
+            mounts.push(pod::token_volume().1);
+        }
+        init.push(Container {
+            name: format!("wait-{target}"),
+            image: Some(image.to_owned()),
+            image_pull_policy: Some("IfNotPresent".into()),
+            command: Some(command),
+            env: Some(vec![pod::env_literal("HOME", "/tmp".into())]),
+            resources: Some(pod::resources(Some("50m".into()), Some("64Mi".into()))),
+            security_context: Some(pod::container_security(uid)),
+            volume_mounts: Some(mounts),
+            ..Container::default()
+        });
+    }
+    (init, api)
+}
+
+/// A service's `Deployment` (or a job's `Job`), its `ConfigMap`, `Service` and disruption budget.
+fn workload(
+    compiled: &Compiled,
+    w: &Workload,
+    files: &mut BTreeMap<&'static str, Documents>,
+) -> bool {
+    let model = &compiled.model;
+    let name = w.name.as_str();
+    let component = if w.kind == WorkloadKind::Job {
+        "job"
+    } else {
+        "service"
+    };
+    let uid = i64::from(w.user.unwrap_or(10001));
+    let built = crate::targets::compose::stackc_built(w);
+    let (config, env) = environment(model, w);
+    let config_name = format!("{name}-env");
+    files
+        .entry("configmaps.yaml")
+        .or_default()
+        .push(&ConfigMap {
+            metadata: meta(model, &config_name, component),
+            data: Some(config),
+            ..ConfigMap::default()
+        });
+
+    let (tmp, tmp_mount) = pod::tmp_volume();
+    let mut volumes = vec![tmp];
+    let mut mounts = vec![tmp_mount];
+    for (path, volume) in &w.volumes {
+        volumes.push(Volume {
+            name: volume.to_string(),
+            persistent_volume_claim: Some(
+                k8s_openapi::api::core::v1::PersistentVolumeClaimVolumeSource {
+                    claim_name: volume.to_string(),
+                    read_only: Some(false),
+                },
+            ),
+            ..Volume::default()
+        });
+        mounts.push(VolumeMount {
+            name: volume.to_string(),
+            mount_path: path.clone(),
+            ..VolumeMount::default()
+        });
+    }
+    let (init, api) = waits(compiled, w, uid);
+    if api {
+        volumes.push(pod::token_volume().0);
+    }
+    let mut ports: Vec<_> = w.port.iter().map(|p| pod::port("main", p.get())).collect();
+    ports.extend(w.ports.iter().map(|p| pod::port(&p.name, p.port.get())));
+    let (readiness, liveness, startup) = match &w.health {
+        Some(health) => {
+            let (ready, live, start) = pod::probes(health);
+            (Some(ready), Some(live), start)
+        }
+        None if w.kind == WorkloadKind::Service => {
+            let p = pod::default_probe(
+                w.port.map(crate::units::Port::get),
+                built.then_some(probe::IN_IMAGE),
+            );
+            (Some(p.clone()), Some(p), None)
+        }
+        None => (None, None, None),
+    };
+    let container = Container {
+        name: name.to_owned(),
+        image: Some(image(model, w)),
+        image_pull_policy: Some("IfNotPresent".into()),
+        args: if built { None } else { w.command.clone() },
+        ports: (!ports.is_empty()).then_some(ports),
+        env_from: Some(vec![pod::env_from_config(&config_name)]),
+        env: (!env.is_empty()).then_some(env),
+        resources: Some(pod::resources(
+            w.cpu.map(|c| c.to_string()),
+            w.memory.as_ref().map(ToString::to_string),
+        )),
+        readiness_probe: readiness,
+        liveness_probe: liveness,
+        startup_probe: startup,
+        security_context: Some(pod::container_security(uid)),
+        volume_mounts: Some(mounts),
+        ..Container::default()
+    };
+    let account = api.then(|| WAITER.to_owned());
+    let template = |restart: &str| PodTemplateSpec {
+        metadata: Some(ObjectMeta {
+            labels: Some(labels(model, name, component)),
+            ..ObjectMeta::default()
+        }),
+        spec: Some(pod::pod(
+            uid,
+            vec![container.clone()],
+            init.clone(),
+            volumes.clone(),
+            restart,
+            account.clone(),
+        )),
+    };
+    if w.kind == WorkloadKind::Job {
+        files.entry("jobs.yaml").or_default().push(&Job {
+            metadata: meta(model, name, component),
+            spec: Some(JobSpec {
+                backoff_limit: Some(3),
+                template: template("Never"),
+                ..JobSpec::default()
+            }),
+            ..Job::default()
+        });
+        return api;
+    }
+    let mut spec = template("Always");
+    if w.replicas >= 2 {
+        if let Some(pod) = spec.spec.as_mut() {
+            pod.topology_spread_constraints = Some(vec![TopologySpreadConstraint {
+                max_skew: 1,
+                topology_key: "kubernetes.io/hostname".into(),
+                when_unsatisfiable: "ScheduleAnyway".into(),
+                label_selector: Some(LabelSelector {
+                    match_labels: Some(selector(model, name)),
+                    ..LabelSelector::default()
+                }),
+                ..TopologySpreadConstraint::default()
+            }]);
+        }
+        files
+            .entry("poddisruptionbudgets.yaml")
+            .or_default()
+            .push(&PodDisruptionBudget {
+                metadata: meta(model, name, component),
+                spec: Some(PodDisruptionBudgetSpec {
+                    max_unavailable: Some(IntOrString::Int(1)),
+                    selector: Some(LabelSelector {
+                        match_labels: Some(selector(model, name)),
+                        ..LabelSelector::default()
+                    }),
+                    ..PodDisruptionBudgetSpec::default()
+                }),
+                ..PodDisruptionBudget::default()
+            });
+    }
+    files
+        .entry("deployments.yaml")
+        .or_default()
+        .push(&Deployment {
+            metadata: meta(model, name, component),
+            spec: Some(DeploymentSpec {
+                replicas: Some(i32::try_from(w.replicas).unwrap_or(i32::MAX)),
+                selector: LabelSelector {
+                    match_labels: Some(selector(model, name)),
+                    ..LabelSelector::default()
+                },
+                template: spec,
+                ..DeploymentSpec::default()
+            }),
+            ..Deployment::default()
+        });
+    if let Some(port) = w.port {
+        let mut service_ports = vec![service_port("main", port.get())];
+        service_ports.extend(w.ports.iter().map(|p| service_port(&p.name, p.port.get())));
+        files.entry("services.yaml").or_default().push(&service(
+            model,
+            name,
+            component,
+            service_ports,
+            false,
+        ));
+    }
+    api
+}
+
+fn service_port(name: &str, port: u16) -> ServicePort {
+    ServicePort {
+        name: Some(name.to_owned()),
+        port: i32::from(port),
+        target_port: Some(IntOrString::Int(i32::from(port))),
+        protocol: Some("TCP".into()),
+        ..ServicePort::default()
+    }
+}
+
+fn service(
+    model: &Model,
+    name: &str,
+    component: &str,
+    ports: Vec<ServicePort>,
+    headless: bool,
+) -> Service {
+    Service {
+        metadata: meta(model, name, component),
+        spec: Some(ServiceSpec {
+            selector: Some(selector(model, name)),
+            ports: Some(ports),
+            cluster_ip: headless.then(|| "None".to_owned()),
+            ..ServiceSpec::default()
+        }),
+        ..Service::default()
+    }
+}
+
+fn claim(
+    model: &Model,
+    name: &str,
+    storage: Option<String>,
+    component: &str,
+) -> PersistentVolumeClaim {
+    PersistentVolumeClaim {
+        metadata: meta(model, name, component),
+        spec: Some(claim_spec(model, storage)),
+        ..PersistentVolumeClaim::default()
+    }
+}
+
+fn claim_spec(model: &Model, storage: Option<String>) -> PersistentVolumeClaimSpec {
+    PersistentVolumeClaimSpec {
+        access_modes: Some(vec!["ReadWriteOnce".into()]),
+        storage_class_name: model.targets.kubernetes.storage_class.clone(),
+        resources: Some(VolumeResourceRequirements {
+            requests: Some(
+                [(
+                    "storage".to_owned(),
+                    Quantity(storage.unwrap_or_else(|| "1Gi".into())),
+                )]
+                .into(),
+            ),
+            ..VolumeResourceRequirements::default()
+        }),
+        ..PersistentVolumeClaimSpec::default()
+    }
+}
+
+/// Directories each engine writes outside its data directory, made writable under a read-only root.
+fn scratch_dirs(kind: ResourceKind) -> &'static [&'static str] {
+    match kind {
+        ResourceKind::Postgres => &["/var/run/postgresql"],
+        ResourceKind::Mysql | ResourceKind::Mariadb => &["/var/run/mysqld", "/run/mysqld"],
+        ResourceKind::Rabbitmq => &["/etc/rabbitmq/conf.d", "/var/log/rabbitmq"],
+        ResourceKind::Kafka => &["/opt/kafka/logs"],
+        ResourceKind::Mongodb | ResourceKind::Redis | ResourceKind::Volume => &[],
+    }
+}
+
+/// A resource as a `StatefulSet` with a volume claim template, behind a headless `Service` of its name.
+fn resource(model: &Model, r: &Resource, files: &mut BTreeMap<&'static str, Documents>) {
+    let name = r.name.as_str();
+    let uid = pod::DEFAULT_USER;
+    let data_path = r.kind.data_path().unwrap_or("/data");
+    let mut env: Vec<EnvVar> = engines::environment(r)
+        .into_iter()
+        .map(|(k, v)| pod::env_literal(&k, v))
+        .collect();
+    if r.kind == ResourceKind::Postgres {
+        // A subdirectory initdb creates itself, owned by the (non-root) user.
+        env.push(pod::env_literal("PGDATA", format!("{data_path}/pgdata")));
+    }
+    if let Some(var) = engines::credentials(r.kind).password {
+        env.push(pod::env_secret(var, &password_secret(r)));
+    }
+    let (tmp, tmp_mount) = pod::tmp_volume();
+    let mut volumes = vec![tmp];
+    let mut mounts = vec![
+        tmp_mount,
+        VolumeMount {
+            name: "data".into(),
+            mount_path: data_path.into(),
+            ..VolumeMount::default()
+        },
+    ];
+    for (i, dir) in scratch_dirs(r.kind).iter().enumerate() {
+        let (v, m) = pod::empty_dir(&format!("scratch-{i}"), dir);
+        volumes.push(v);
+        mounts.push(m);
+    }
+    let port = resource_port(r);
+    let check = k8s_openapi::api::core::v1::Probe {
+        exec: Some(k8s_openapi::api::core::v1::ExecAction {
+            command: Some(engines::health_check(r)),
+        }),
+        period_seconds: Some(10),
+        timeout_seconds: Some(5),
+        failure_threshold: Some(3),
+        ..k8s_openapi::api::core::v1::Probe::default()
+    };
+    let container = Container {
+        name: name.to_owned(),
+        image: Some(images::resource_image(r)),
+        image_pull_policy: Some("IfNotPresent".into()),
+        args: engines::command(r),
+        ports: Some(vec![pod::port("main", port)]),
+        env: Some(env),
+        resources: Some(pod::resources(
+            r.cpu.map(|c| c.to_string()).or(Some("250m".into())),
+            r.memory
+                .as_ref()
+                .map(ToString::to_string)
+                .or(Some("512Mi".into())),
+        )),
+        readiness_probe: Some(check.clone()),
+        liveness_probe: Some(check.clone()),
+        startup_probe: Some(k8s_openapi::api::core::v1::Probe {
+            failure_threshold: Some(30),
+            ..check
+        }),
+        security_context: Some(pod::container_security(uid)),
+        volume_mounts: Some(mounts),
+        ..Container::default()
+    };
+    files
+        .entry("statefulsets.yaml")
+        .or_default()
+        .push(&StatefulSet {
+            metadata: meta(model, name, "resource"),
+            spec: Some(StatefulSetSpec {
+                service_name: Some(name.to_owned()),
+                replicas: Some(1),
+                selector: LabelSelector {
+                    match_labels: Some(selector(model, name)),
+                    ..LabelSelector::default()
+                },
+                template: PodTemplateSpec {
+                    metadata: Some(ObjectMeta {
+                        labels: Some(labels(model, name, "resource")),
+                        ..ObjectMeta::default()
+                    }),
+                    spec: Some(pod::pod(
+                        uid,
+                        vec![container],
+                        Vec::new(),
+                        volumes,
+                        "Always",
+                        None,
+                    )),
+                },
+                volume_claim_templates: Some(vec![PersistentVolumeClaim {
+                    metadata: ObjectMeta {
+                        name: Some("data".into()),
+                        ..ObjectMeta::default()
+                    },
+                    spec: Some(claim_spec(
+                        model,
+                        r.storage.as_ref().map(ToString::to_string),
+                    )),
+                    ..PersistentVolumeClaim::default()
+                }]),
+                ..StatefulSetSpec::default()
+            }),
+            ..StatefulSet::default()
+        });
+    files.entry("services.yaml").or_default().push(&service(
+        model,
+        name,
+        "resource",
+        vec![service_port("main", port)],
+        true,
+    ));
+}
+
+/// What the waiting init containers may read: jobs and deployments of the namespace, nothing else.
+fn rbac(model: &Model, files: &mut BTreeMap<&'static str, Documents>) {
+    let docs = files.entry("rbac.yaml").or_default();
+    docs.push(&ServiceAccount {
+        metadata: meta(model, WAITER, "rbac"),
+        automount_service_account_token: Some(false),
+        ..ServiceAccount::default()
+    });
+    docs.push(&Role {
+        metadata: meta(model, WAITER, "rbac"),
+        rules: Some(vec![
+            PolicyRule {
+                api_groups: Some(vec!["batch".into()]),
+                resources: Some(vec!["jobs".into()]),
+                verbs: vec!["get".into(), "list".into(), "watch".into()],
+                ..PolicyRule::default()
+            },
+            PolicyRule {
+                api_groups: Some(vec!["apps".into()]),
+                resources: Some(vec!["deployments".into(), "replicasets".into()]),
+                verbs: vec!["get".into(), "list".into(), "watch".into()],
+                ..PolicyRule::default()
+            },
+        ]),
+    });
+    docs.push(&RoleBinding {
+        metadata: meta(model, WAITER, "rbac"),
+        role_ref: RoleRef {
+            api_group: "rbac.authorization.k8s.io".into(),
+            kind: "Role".into(),
+            name: WAITER.into(),
+        },
+        subjects: Some(vec![Subject {
+            kind: "ServiceAccount".into(),
+            name: WAITER.into(),
+            namespace: Some(model.targets.kubernetes.namespace.to_string()),
+            ..Subject::default()
+        }]),
+    });
+}

@@ -1,0 +1,318 @@
+//! Routes as Ingresses, and `NetworkPolicies` from the graph: default deny; each workload accepts its ports
+//! only from what depends on it (and routed services from the ingress controller), reaches only what it
+//! depends on, and resolves names through the cluster DNS.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::networking::v1::{
+    HTTPIngressPath, HTTPIngressRuleValue, IPBlock, Ingress, IngressBackend, IngressRule,
+    IngressServiceBackend, IngressSpec, NetworkPolicy, NetworkPolicyEgressRule,
+    NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec,
+    ServiceBackendPort,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use super::{meta, selector};
+use crate::compile::Compiled;
+use crate::graph::NodeKind;
+use crate::model::{ResourceKind, Route, WorkloadKind};
+use crate::targets::outputs::resource_port;
+use crate::units::{Name, Port};
+
+/// ingress-nginx annotations for CORS, when the gateway has CORS.
+fn cors_annotations(compiled: &Compiled) -> BTreeMap<String, String> {
+    let Some(cors) = compiled
+        .model
+        .gateway
+        .as_ref()
+        .and_then(|g| g.cors.as_ref())
+    else {
+        return BTreeMap::new();
+    };
+    let p = "nginx.ingress.kubernetes.io/";
+    let mut a = BTreeMap::from([
+        (format!("{p}enable-cors"), "true".to_owned()),
+        (format!("{p}cors-allow-origin"), cors.origins.join(", ")),
+        (format!("{p}cors-allow-methods"), cors.methods.join(", ")),
+        (
+            format!("{p}cors-allow-credentials"),
+            cors.credentials.to_string(),
+        ),
+        (
+            format!("{p}cors-max-age"),
+            cors.max_age
+                .map_or(600, |d| d.as_millis() / 1000)
+                .to_string(),
+        ),
+    ]);
+    if !cors.headers.is_empty() {
+        a.insert(format!("{p}cors-allow-headers"), cors.headers.join(", "));
+    }
+    a
+}
+
+/// One Ingress for the routes passed through unchanged; one per route whose prefix is stripped (the
+/// rewrite annotation applies to a whole Ingress).
+pub fn ingresses(compiled: &Compiled) -> Vec<Ingress> {
+    let model = &compiled.model;
+    let Some(gateway) = &model.gateway else {
+        return Vec::new();
+    };
+    let make =
+        |name: String, routes: Vec<(&Route, String, &str)>, extra: BTreeMap<String, String>| {
+            let paths = routes
+                .into_iter()
+                .map(|(route, path, kind)| HTTPIngressPath {
+                    path: Some(path),
+                    path_type: kind.to_owned(),
+                    backend: IngressBackend {
+                        service: Some(IngressServiceBackend {
+                            name: route.service.to_string(),
+                            port: Some(ServiceBackendPort {
+                                number: model.services[&route.service]
+                                    .port
+                                    .map(|p| i32::from(p.get())),
+                                ..ServiceBackendPort::default()
+                            }),
+                        }),
+                        ..IngressBackend::default()
+                    },
+                })
+                .collect();
+            let mut annotations = cors_annotations(compiled);
+            annotations.extend(extra);
+            let mut metadata = meta(model, &name, "gateway");
+            metadata.annotations = (!annotations.is_empty()).then_some(annotations);
+            Ingress {
+                metadata,
+                spec: Some(IngressSpec {
+                    ingress_class_name: model.targets.kubernetes.ingress_class.clone(),
+                    rules: Some(vec![IngressRule {
+                        host: gateway.host.clone(),
+                        http: Some(HTTPIngressRuleValue { paths }),
+                    }]),
+                    ..IngressSpec::default()
+                }),
+                ..Ingress::default()
+            }
+        };
+    let mut out = Vec::new();
+    let plain: Vec<_> = model
+        .routes
+        .iter()
+        .filter(|r| !r.strip_prefix || r.prefix == "/")
+        .map(|r| (r, r.prefix.clone(), "Prefix"))
+        .collect();
+    if !plain.is_empty() {
+        out.push(make(model.name.to_string(), plain, BTreeMap::new()));
+    }
+    for route in model
+        .routes
+        .iter()
+        .filter(|r| r.strip_prefix && r.prefix != "/")
+    {
+        let annotations = BTreeMap::from([
+            (
+                "nginx.ingress.kubernetes.io/use-regex".to_owned(),
+                "true".to_owned(),
+            ),
+            (
+                "nginx.ingress.kubernetes.io/rewrite-target".to_owned(),
+                "/$2".to_owned(),
+            ),
+        ]);
+        let path = format!("{}(/|$)(.*)", route.prefix);
+        out.push(make(
+            format!("{}-{}", model.name, route.service),
+            vec![(route, path, "ImplementationSpecific")],
+            annotations,
+        ));
+    }
+    out
+}
+
+fn tcp(port: u16) -> NetworkPolicyPort {
+    NetworkPolicyPort {
+        port: Some(IntOrString::Int(i32::from(port))),
+        protocol: Some("TCP".into()),
+        ..NetworkPolicyPort::default()
+    }
+}
+
+fn pods(compiled: &Compiled, name: &str) -> NetworkPolicyPeer {
+    NetworkPolicyPeer {
+        pod_selector: Some(LabelSelector {
+            match_labels: Some(selector(&compiled.model, name)),
+            ..LabelSelector::default()
+        }),
+        ..NetworkPolicyPeer::default()
+    }
+}
+
+fn namespace(name: &str) -> LabelSelector {
+    LabelSelector {
+        match_labels: Some([("kubernetes.io/metadata.name".to_owned(), name.to_owned())].into()),
+        ..LabelSelector::default()
+    }
+}
+
+fn anywhere() -> NetworkPolicyPeer {
+    NetworkPolicyPeer {
+        ip_block: Some(IPBlock {
+            cidr: "0.0.0.0/0".into(),
+            ..IPBlock::default()
+        }),
+        ..NetworkPolicyPeer::default()
+    }
+}
+
+/// The ports a node serves inside the cluster.
+#[must_use]
+pub fn ports(compiled: &Compiled, name: &Name) -> Vec<u16> {
+    let model = &compiled.model;
+    if let Some(w) = model.services.get(name) {
+        return w
+            .port
+            .iter()
+            .map(|p| p.get())
+            .chain(w.ports.iter().map(|p| p.port.get()))
+            .collect();
+    }
+    match model.resources.get(name) {
+        Some(r) if r.external.is_none() && r.kind != ResourceKind::Volume => vec![resource_port(r)],
+        _ => Vec::new(),
+    }
+}
+
+pub fn network_policies(compiled: &Compiled) -> Vec<NetworkPolicy> {
+    let model = &compiled.model;
+    let policy = |name: &str,
+                  pod_selector: LabelSelector,
+                  ingress: Vec<NetworkPolicyIngressRule>,
+                  egress: Vec<NetworkPolicyEgressRule>| NetworkPolicy {
+        metadata: meta(model, name, "network-policy"),
+        spec: Some(NetworkPolicySpec {
+            pod_selector: Some(pod_selector),
+            policy_types: Some(vec!["Ingress".into(), "Egress".into()]),
+            ingress: (!ingress.is_empty()).then_some(ingress),
+            egress: (!egress.is_empty()).then_some(egress),
+        }),
+    };
+    let mut out = vec![
+        policy(
+            "stackc-default-deny",
+            LabelSelector::default(),
+            Vec::new(),
+            Vec::new(),
+        ),
+        policy(
+            "stackc-allow-dns",
+            LabelSelector::default(),
+            Vec::new(),
+            vec![NetworkPolicyEgressRule {
+                to: Some(vec![NetworkPolicyPeer {
+                    namespace_selector: Some(namespace("kube-system")),
+                    pod_selector: Some(LabelSelector {
+                        match_labels: Some([("k8s-app".to_owned(), "kube-dns".to_owned())].into()),
+                        ..LabelSelector::default()
+                    }),
+                    ..NetworkPolicyPeer::default()
+                }]),
+                ports: Some(vec![
+                    NetworkPolicyPort {
+                        port: Some(IntOrString::Int(53)),
+                        protocol: Some("UDP".into()),
+                        ..NetworkPolicyPort::default()
+                    },
+                    NetworkPolicyPort {
+                        port: Some(IntOrString::Int(53)),
+                        protocol: Some("TCP".into()),
+                        ..NetworkPolicyPort::default()
+                    },
+                ]),
+            }],
+        ),
+    ];
+    let kinds: BTreeMap<&Name, NodeKind> =
+        compiled.graph.nodes().map(|n| (&n.name, n.kind)).collect();
+    for node in compiled.graph.nodes() {
+        let runs = match node.kind {
+            NodeKind::Workload(_) => true,
+            NodeKind::Resource { kind, external } => !external && kind != ResourceKind::Volume,
+        };
+        if !runs {
+            continue;
+        }
+        let name = &node.name;
+        let served = ports(compiled, name);
+        let mut ingress = Vec::new();
+        let dependents: Vec<NetworkPolicyPeer> = compiled
+            .graph
+            .dependents(name)
+            .into_iter()
+            .map(|(d, _)| pods(compiled, d.as_str()))
+            .collect();
+        if !dependents.is_empty() && !served.is_empty() {
+            ingress.push(NetworkPolicyIngressRule {
+                from: Some(dependents),
+                ports: Some(served.iter().map(|&p| tcp(p)).collect()),
+            });
+        }
+        if model.routes.iter().any(|r| &r.service == name) {
+            let main = model.services[name]
+                .port
+                .map(Port::get)
+                .into_iter()
+                .map(tcp)
+                .collect();
+            ingress.push(NetworkPolicyIngressRule {
+                from: Some(vec![NetworkPolicyPeer {
+                    namespace_selector: Some(namespace(
+                        &model.targets.kubernetes.ingress_namespace,
+                    )),
+                    ..NetworkPolicyPeer::default()
+                }]),
+                ports: Some(main),
+            });
+        }
+        let mut egress = Vec::new();
+        let mut api = false;
+        for (target, _) in compiled.graph.dependencies(name) {
+            match kinds[target] {
+                NodeKind::Resource { external: true, .. } => {
+                    // Outside the cluster, at an address only known at run time.
+                    egress.push(NetworkPolicyEgressRule {
+                        to: Some(vec![anywhere()]),
+                        ports: None,
+                    });
+                }
+                NodeKind::Workload(WorkloadKind::Job) => api = true,
+                _ => {
+                    let target_ports = ports(compiled, target);
+                    if target_ports.is_empty() {
+                        api = true; // waited for through the API
+                    } else {
+                        egress.push(NetworkPolicyEgressRule {
+                            to: Some(vec![pods(compiled, target.as_str())]),
+                            ports: Some(target_ports.into_iter().map(tcp).collect()),
+                        });
+                    }
+                }
+            }
+        }
+        if api {
+            // The waiting init container asks the API server, whose address the cluster decides.
+            egress.push(NetworkPolicyEgressRule {
+                to: Some(vec![anywhere()]),
+                ports: Some(vec![tcp(443), tcp(6443)]),
+            });
+        }
+        let pod_selector = LabelSelector {
+            match_labels: Some(selector(model, name.as_str())),
+            ..LabelSelector::default()
+        };
+        out.push(policy(name.as_str(), pod_selector, ingress, egress));
+    }
+    out
+}
