@@ -300,6 +300,8 @@ pub struct KubernetesSettings {
     pub registry: Option<String>,
     pub image_tag: String,
     pub ingress_namespace: String,
+    /// Gateway API: the Gateway (name, namespace) `HTTPRoutes` attach to; `None`: an Ingress.
+    pub gateway: Option<(String, Option<String>)>,
 }
 
 #[derive(Debug, Clone)]

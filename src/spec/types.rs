@@ -231,6 +231,10 @@ pub struct KubernetesTargetSpec {
     pub image_tag: Option<Sp<String>>,
     /// The namespace of the ingress controller, allowed to reach routed services (default "ingress-nginx").
     pub ingress_namespace: Option<Sp<String>>,
+    /// Route with Gateway API `HTTPRoutes` attached to this Gateway instead of an Ingress.
+    pub gateway: Option<Sp<String>>,
+    /// The namespace of that Gateway (default: the stack's namespace).
+    pub gateway_namespace: Option<Sp<String>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]

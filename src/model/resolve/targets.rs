@@ -22,9 +22,13 @@ impl Resolver<'_> {
             Some(n) => self.parse::<Name>(n, Code::InvalidTarget, "Kubernetes namespace"),
             None => Some(stack.clone()),
         };
+        // Names of cluster objects: DNS subdomains.
         for class in [
             k8s.and_then(|k| k.ingress_class.as_ref()),
             k8s.and_then(|k| k.storage_class.as_ref()),
+            k8s.and_then(|k| k.gateway.as_ref()),
+            k8s.and_then(|k| k.gateway_namespace.as_ref()),
+            k8s.and_then(|k| k.ingress_namespace.as_ref()),
         ]
         .into_iter()
         .flatten()
@@ -109,6 +113,13 @@ impl Resolver<'_> {
             ingress_namespace: k8s
                 .and_then(|k| k.ingress_namespace.as_ref())
                 .map_or_else(|| "ingress-nginx".to_owned(), |s| s.get().clone()),
+            gateway: k8s.and_then(|k| k.gateway.as_ref()).map(|g| {
+                (
+                    g.get().clone(),
+                    k8s.and_then(|k| k.gateway_namespace.as_ref())
+                        .map(|n| n.get().clone()),
+                )
+            }),
         };
         let targets = Targets {
             compose: ComposeSettings { project: project? },

@@ -121,6 +121,10 @@ impl Target for Kubernetes {
         "kubernetes"
     }
 
+    fn notes(&self, compiled: &Compiled) -> Vec<String> {
+        Self::route_notes(compiled)
+    }
+
     fn render(&self, compiled: &Compiled, ctx: &RenderContext) -> Artifacts {
         let model = &compiled.model;
         let mut files: BTreeMap<&'static str, Documents> = BTreeMap::new();
@@ -167,6 +171,9 @@ impl Target for Kubernetes {
         for ingress in network::ingresses(compiled) {
             files.entry("ingresses.yaml").or_default().push(&ingress);
         }
+        if let Some(route) = network::http_route(compiled) {
+            files.entry("httproutes.yaml").or_default().push(&route);
+        }
         for policy in network_policies(compiled) {
             files
                 .entry("networkpolicies.yaml")
@@ -195,6 +202,36 @@ impl Target for Kubernetes {
             header + &crate::targets::yaml::to_string(&kustomization),
         );
         out
+    }
+}
+
+impl Kubernetes {
+    /// What routing cannot carry over, said at build time.
+    fn route_notes(compiled: &Compiled) -> Vec<String> {
+        let model = &compiled.model;
+        let k = &model.targets.kubernetes;
+        let Some(gateway) = &model.gateway else {
+            return Vec::new();
+        };
+        let mut notes = Vec::new();
+        if gateway.cors.is_some() && k.gateway.is_some() {
+            notes.push("kubernetes: [gateway].cors is not applied by the HTTPRoute (CORS is not in Gateway API's standard channel); answer CORS in the services or configure the Gateway".into());
+        }
+        let stripped = model
+            .routes
+            .iter()
+            .any(|r| r.strip_prefix && r.prefix != "/");
+        let nginx = k
+            .ingress_class
+            .as_deref()
+            .is_none_or(|c| c.contains("nginx"));
+        if k.gateway.is_none() && !nginx && (gateway.cors.is_some() || stripped) {
+            notes.push(format!(
+                "kubernetes: strip_prefix and CORS use ingress-nginx annotations, which the `{}` ingress class may ignore",
+                k.ingress_class.as_deref().unwrap_or_default()
+            ));
+        }
+        notes
     }
 }
 

@@ -59,6 +59,9 @@ pub fn ingresses(compiled: &Compiled) -> Vec<Ingress> {
     let Some(gateway) = &model.gateway else {
         return Vec::new();
     };
+    if model.targets.kubernetes.gateway.is_some() {
+        return Vec::new(); // routed by an HTTPRoute instead
+    }
     let make =
         |name: String, routes: Vec<(&Route, String, &str)>, extra: BTreeMap<String, String>| {
             let paths = routes
@@ -315,4 +318,128 @@ pub fn network_policies(compiled: &Compiled) -> Vec<NetworkPolicy> {
         out.push(policy(name.as_str(), pod_selector, ingress, egress));
     }
     out
+}
+
+/// Gateway API `HTTPRoute` (`gateway.networking.k8s.io/v1`, a CRD: typed here, not in k8s-openapi).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpRoute {
+    api_version: &'static str,
+    kind: &'static str,
+    metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    spec: HttpRouteSpec,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct HttpRouteSpec {
+    parent_refs: Vec<ParentRef>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    hostnames: Vec<String>,
+    rules: Vec<RouteRule>,
+}
+
+#[derive(serde::Serialize)]
+struct ParentRef {
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    namespace: Option<String>,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RouteRule {
+    matches: Vec<RouteMatch>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    filters: Vec<RouteFilter>,
+    backend_refs: Vec<BackendRef>,
+}
+
+#[derive(serde::Serialize)]
+struct RouteMatch {
+    path: PathMatch,
+}
+
+#[derive(serde::Serialize)]
+struct PathMatch {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    value: String,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RouteFilter {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    url_rewrite: UrlRewrite,
+}
+
+#[derive(serde::Serialize)]
+struct UrlRewrite {
+    path: PathModifier,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PathModifier {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    replace_prefix_match: String,
+}
+
+#[derive(serde::Serialize)]
+struct BackendRef {
+    name: String,
+    port: u16,
+}
+
+/// The routes as one `HTTPRoute`, when `[targets.kubernetes] gateway` names a Gateway.
+#[must_use]
+pub fn http_route(compiled: &Compiled) -> Option<HttpRoute> {
+    let model = &compiled.model;
+    let (gateway_name, gateway_namespace) = model.targets.kubernetes.gateway.clone()?;
+    let gateway = model.gateway.as_ref()?;
+    let rules = model
+        .routes
+        .iter()
+        .map(|route| RouteRule {
+            matches: vec![RouteMatch {
+                path: PathMatch {
+                    kind: "PathPrefix",
+                    value: route.prefix.clone(),
+                },
+            }],
+            filters: if route.strip_prefix && route.prefix != "/" {
+                vec![RouteFilter {
+                    kind: "URLRewrite",
+                    url_rewrite: UrlRewrite {
+                        path: PathModifier {
+                            kind: "ReplacePrefixMatch",
+                            replace_prefix_match: "/".into(),
+                        },
+                    },
+                }]
+            } else {
+                Vec::new()
+            },
+            backend_refs: vec![BackendRef {
+                name: route.service.to_string(),
+                port: model.services[&route.service].port.map_or(0, Port::get),
+            }],
+        })
+        .collect();
+    Some(HttpRoute {
+        api_version: "gateway.networking.k8s.io/v1",
+        kind: "HTTPRoute",
+        metadata: meta(model, model.name.as_str(), "gateway"),
+        spec: HttpRouteSpec {
+            parent_refs: vec![ParentRef {
+                name: gateway_name,
+                namespace: gateway_namespace,
+            }],
+            hostnames: gateway.host.iter().cloned().collect(),
+            rules,
+        },
+    })
 }
