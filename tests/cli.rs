@@ -179,6 +179,111 @@ fn build_then_check_is_clean_and_drift_is_reported() {
         "--check",
     ]);
     assert_eq!(checked.status.code(), Some(0), "{}", text(&checked.stderr));
+
+    // Drift of every kind is reported, and nothing is written.
+    let compose = dir.path().join("compose/compose.yaml");
+    let edited = std::fs::read_to_string(&compose)
+        .unwrap()
+        .replace("replicas: 2", "replicas: 5");
+    std::fs::write(&compose, &edited).unwrap();
+    std::fs::remove_file(dir.path().join("kubernetes/jobs.yaml")).unwrap();
+    std::fs::write(dir.path().join("ecs/leftover.json"), "{}").unwrap();
+    let drift = stackc(&[
+        "build",
+        "examples/shop/stack.toml",
+        "-o",
+        out_dir,
+        "--check",
+    ]);
+    assert_eq!(drift.status.code(), Some(1));
+    let report = text(&drift.stdout);
+    assert!(
+        report.contains("-      replicas: 5") && report.contains("+      replicas: 2"),
+        "{report}"
+    );
+    assert!(report.contains("missing: kubernetes/jobs.yaml"), "{report}");
+    assert!(
+        report.contains("stale (would be removed): ecs/leftover.json"),
+        "{report}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&compose).unwrap(),
+        edited,
+        "--check wrote nothing"
+    );
+
+    // A build repairs all of it.
+    assert_eq!(
+        stackc(&["build", "examples/shop/stack.toml", "-o", out_dir])
+            .status
+            .code(),
+        Some(0)
+    );
+    let again = stackc(&[
+        "build",
+        "examples/shop/stack.toml",
+        "-o",
+        out_dir,
+        "--check",
+    ]);
+    assert_eq!(again.status.code(), Some(0));
+    assert!(!dir.path().join("ecs/leftover.json").exists());
+}
+
+#[test]
+fn build_is_deterministic_across_runs() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    for d in [&a, &b] {
+        let out = stackc(&[
+            "build",
+            "examples/flead/stack.toml",
+            "-o",
+            d.path().to_str().unwrap(),
+        ]);
+        assert!(out.status.success());
+    }
+    let files = |d: &std::path::Path| -> Vec<(String, Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut stack = vec![d.to_path_buf()];
+        while let Some(p) = stack.pop() {
+            for e in std::fs::read_dir(&p).unwrap() {
+                let path = e.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    let rel = path.strip_prefix(d).unwrap().display().to_string();
+                    out.push((rel, std::fs::read(&path).unwrap()));
+                }
+            }
+        }
+        out.sort();
+        out
+    };
+    let (first, second) = (files(a.path()), files(b.path()));
+    assert!(first.len() > 10);
+    assert_eq!(first, second, "byte-identical artifacts");
+}
+
+#[test]
+fn naming_an_unconfigured_target_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().to_str().unwrap();
+    let out = stackc(&[
+        "build",
+        "examples/flead/stack.toml",
+        "--target",
+        "ecs",
+        "-o",
+        out_dir,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("no [targets.ecs]"),
+        "{}",
+        text(&out.stderr)
+    );
+    let all = stackc(&["build", "examples/flead/stack.toml", "-o", out_dir]);
+    assert!(all.status.success() && text(&all.stderr).contains("note: ecs: skipped"));
 }
 
 #[test]
