@@ -104,6 +104,16 @@ const LINES: &[&str] = &[
     "cors = { origins = [\"*\"], credentials = true }",
     "[[services]]",
     "x =",
+    // Invalid and reserved names where valid ones are expected.
+    "[services.Api]",
+    "\"/x\" = \"Api\"",
+    "depends_on = [\"Api\"]",
+    "[resources.Db]",
+    "env = { X = \"${resources.Db.url}\" }",
+    "volumes = { \"/v\" = \"Files\" }",
+    "[resources.Files]",
+    "[jobs.Seed]",
+    "[services.stackc-x]",
 ];
 
 #[derive(Debug, Clone)]

@@ -46,10 +46,13 @@ impl Resolver<'_> {
                     strip_prefix.as_ref().is_some_and(|s| *s.get()),
                 ),
             };
-            if self.route_target(&normal, &service) {
+            // An invalid service name is reported where the service is defined.
+            if let (true, Ok(service_name)) =
+                (self.route_target(&normal, &service), service.get().parse())
+            {
                 routes.push(Route {
                     prefix: normal,
-                    service: service.get().parse().expect("checked by route_target"),
+                    service: service_name,
                     strip_prefix,
                 });
             }
