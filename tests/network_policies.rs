@@ -65,7 +65,7 @@ fn network_policies_allow_exactly_the_graph_edges() {
             if !matches!(edge, stackc::graph::Edge::DependsOn { .. }) {
                 continue;
             }
-            for port in stackc::targets::kubernetes::served_ports(&compiled, to) {
+            for port in stackc::targets::outputs::served_ports(&compiled.model, to) {
                 expected.insert((from.to_string(), to.to_string(), u64::from(port)));
             }
         }

@@ -21,6 +21,17 @@ pub enum NodeKind {
     Resource { kind: ResourceKind, external: bool },
 }
 
+impl NodeKind {
+    /// Whether the stack runs it: workloads and resources, not volumes or external resources.
+    #[must_use]
+    pub fn runs(self) -> bool {
+        match self {
+            Self::Workload(_) => true,
+            Self::Resource { kind, external } => !external && kind != ResourceKind::Volume,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Node {
     pub name: Name,
@@ -163,19 +174,10 @@ impl StackGraph {
     /// everything it waits for; ties broken by name.
     #[must_use]
     pub fn startup_order(&self) -> Vec<&Name> {
-        let runs = |n: &Node| {
-            !matches!(
-                n.kind,
-                NodeKind::Resource {
-                    kind: ResourceKind::Volume,
-                    ..
-                } | NodeKind::Resource { external: true, .. }
-            )
-        };
         let mut waiting: BTreeMap<&Name, usize> = self
             .index
             .iter()
-            .filter(|(_, i)| runs(&self.graph[**i]))
+            .filter(|(_, i)| self.graph[**i].kind.runs())
             .map(|(n, _)| (n, 0))
             .collect();
         for (from, to, edge) in self.edges() {

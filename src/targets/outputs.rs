@@ -212,3 +212,21 @@ pub fn secrets_in(parts: &[Resolved]) -> impl Iterator<Item = &str> {
         }
     })
 }
+
+/// The ports a service or stack-run resource serves to the rest of the stack (main port first); none for
+/// jobs, volumes and external resources.
+#[must_use]
+pub fn served_ports(model: &Model, name: &Name) -> Vec<u16> {
+    if let Some(w) = model.services.get(name) {
+        return w
+            .port
+            .iter()
+            .map(|p| p.get())
+            .chain(w.ports.iter().map(|p| p.port.get()))
+            .collect();
+    }
+    match model.resources.get(name) {
+        Some(r) if r.external.is_none() && r.kind != ResourceKind::Volume => vec![resource_port(r)],
+        _ => Vec::new(),
+    }
+}

@@ -10,8 +10,8 @@ use super::types::AwsTag;
 use super::{Ecs, placeholder};
 use crate::compile::Compiled;
 use crate::graph::NodeKind;
-use crate::model::{ResourceKind, WorkloadKind};
-use crate::targets::outputs::resource_port;
+use crate::model::WorkloadKind;
+use crate::targets::outputs::served_ports;
 use crate::units::{Name, Port};
 
 /// The security group of the load balancer.
@@ -82,31 +82,6 @@ pub struct GroupPair {
     pub description: String,
 }
 
-/// The ports a node listens on, if it runs on ECS.
-fn listening_ports(compiled: &Compiled, name: &Name) -> Vec<u16> {
-    let model = &compiled.model;
-    if let Some(w) = model.services.get(name) {
-        return w
-            .port
-            .iter()
-            .map(|p| p.get())
-            .chain(w.ports.iter().map(|p| p.port.get()))
-            .collect();
-    }
-    match model.resources.get(name) {
-        Some(r) if r.external.is_none() && r.kind != ResourceKind::Volume => vec![resource_port(r)],
-        _ => Vec::new(),
-    }
-}
-
-/// Whether a node runs as ECS tasks (and so has a security group).
-fn runs_on_ecs(kind: NodeKind) -> bool {
-    match kind {
-        NodeKind::Workload(_) => true,
-        NodeKind::Resource { kind, external } => !external && kind != ResourceKind::Volume,
-    }
-}
-
 pub fn security_groups(ecs: &Ecs, compiled: &Compiled) -> SecurityGroups {
     let model = &compiled.model;
     let mut groups = Vec::new();
@@ -142,7 +117,7 @@ pub fn security_groups(ecs: &Ecs, compiled: &Compiled) -> SecurityGroups {
         });
     }
     let routed: Vec<&Name> = model.routes.iter().map(|r| &r.service).collect();
-    for node in compiled.graph.nodes().filter(|n| runs_on_ecs(n.kind)) {
+    for node in compiled.graph.nodes().filter(|n| n.kind.runs()) {
         let name = &node.name;
         // Who may connect: everything that depends on it, on every port; the load balancer on the
         // routed (main) port only.
@@ -153,7 +128,7 @@ pub fn security_groups(ecs: &Ecs, compiled: &Compiled) -> SecurityGroups {
             .map(|(d, _)| (d.to_string(), format!("from {d}")))
             .collect();
         let main_port = model.services.get(name).and_then(|s| s.port).map(Port::get);
-        let permissions: Vec<IpPermission> = listening_ports(compiled, name)
+        let permissions: Vec<IpPermission> = served_ports(model, name)
             .into_iter()
             .filter_map(|port| {
                 let mut sources = dependents.clone();

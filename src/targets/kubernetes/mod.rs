@@ -32,7 +32,7 @@ use crate::targets::outputs::{
 use crate::targets::{RenderContext, Target, engines, images, probe};
 use crate::units::Name;
 
-pub use network::{network_policies, ports as served_ports};
+pub use network::network_policies;
 
 pub struct Kubernetes;
 

@@ -16,8 +16,8 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use super::{meta, selector};
 use crate::compile::Compiled;
 use crate::graph::NodeKind;
-use crate::model::{ResourceKind, Route, WorkloadKind};
-use crate::targets::outputs::resource_port;
+use crate::model::{Route, WorkloadKind};
+use crate::targets::outputs::served_ports;
 use crate::units::{Name, Port};
 
 /// ingress-nginx annotations for CORS, when the gateway has CORS.
@@ -170,24 +170,6 @@ fn anywhere() -> NetworkPolicyPeer {
     }
 }
 
-/// The ports a node serves inside the cluster.
-#[must_use]
-pub fn ports(compiled: &Compiled, name: &Name) -> Vec<u16> {
-    let model = &compiled.model;
-    if let Some(w) = model.services.get(name) {
-        return w
-            .port
-            .iter()
-            .map(|p| p.get())
-            .chain(w.ports.iter().map(|p| p.port.get()))
-            .collect();
-    }
-    match model.resources.get(name) {
-        Some(r) if r.external.is_none() && r.kind != ResourceKind::Volume => vec![resource_port(r)],
-        _ => Vec::new(),
-    }
-}
-
 pub fn network_policies(compiled: &Compiled) -> Vec<NetworkPolicy> {
     let model = &compiled.model;
     let policy = |name: &str,
@@ -240,15 +222,11 @@ pub fn network_policies(compiled: &Compiled) -> Vec<NetworkPolicy> {
     let kinds: BTreeMap<&Name, NodeKind> =
         compiled.graph.nodes().map(|n| (&n.name, n.kind)).collect();
     for node in compiled.graph.nodes() {
-        let runs = match node.kind {
-            NodeKind::Workload(_) => true,
-            NodeKind::Resource { kind, external } => !external && kind != ResourceKind::Volume,
-        };
-        if !runs {
+        if !node.kind.runs() {
             continue;
         }
         let name = &node.name;
-        let served = ports(compiled, name);
+        let served = served_ports(&compiled.model, name);
         let mut ingress = Vec::new();
         let dependents: Vec<NetworkPolicyPeer> = compiled
             .graph
@@ -292,7 +270,7 @@ pub fn network_policies(compiled: &Compiled) -> Vec<NetworkPolicy> {
                 }
                 NodeKind::Workload(WorkloadKind::Job) => api = true,
                 _ => {
-                    let target_ports = ports(compiled, target);
+                    let target_ports = served_ports(&compiled.model, target);
                     if target_ports.is_empty() {
                         api = true; // waited for through the API
                     } else {
