@@ -111,6 +111,17 @@ fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) {
     }
 }
 
+/// Runs a checker over files; it must accept them all.
+fn assert_accepts(tool: &Path, args: &[&str], files: &[PathBuf], what: &str) {
+    let out = Command::new(tool).args(args).args(files).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{what}:\n{}{}",
+        common::text(&out.stdout),
+        common::text(&out.stderr)
+    );
+}
+
 #[test]
 fn compose_files_match_the_compose_spec_schema() {
     let Some(tool) = common::tool("check-jsonschema") else {
@@ -124,16 +135,11 @@ fn compose_files_match_the_compose_spec_schema() {
         built().len(),
         "every variant has a compose file"
     );
-    let out = Command::new(tool)
-        .args(["--builtin-schema", "vendor.compose-spec"])
-        .args(&files)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}\n{}",
-        common::text(&out.stdout),
-        common::text(&out.stderr)
+    assert_accepts(
+        &tool,
+        &["--builtin-schema", "vendor.compose-spec"],
+        &files,
+        "the compose-spec schema",
     );
 }
 
@@ -164,12 +170,12 @@ fn hadolint_finds_nothing_at_warning_level() {
     };
     let files = files_named("Dockerfile");
     assert!(!files.is_empty());
-    let out = Command::new(tool)
-        .args(["--no-color", "--failure-threshold", "warning"])
-        .args(&files)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", common::text(&out.stdout));
+    assert_accepts(
+        &tool,
+        &["--no-color", "--failure-threshold", "warning"],
+        &files,
+        "hadolint",
+    );
 }
 
 /// Checkov over every variant's output for one framework: the failed checks as
@@ -268,16 +274,11 @@ fn kubernetes_manifests_validate_strictly_for_1_31_and_1_37() {
         "every variant has manifests"
     );
     for version in ["1.31.0", "1.37.0"] {
-        let out = Command::new(&tool)
-            .args(["--strict", "--quiet", "-k", version])
-            .args(&files)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "Kubernetes {version}:\n{}{}",
-            common::text(&out.stdout),
-            common::text(&out.stderr)
+        assert_accepts(
+            &tool,
+            &["--strict", "--quiet", "-k", version],
+            &files,
+            &format!("Kubernetes {version}"),
         );
     }
 }

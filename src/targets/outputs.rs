@@ -230,3 +230,75 @@ pub fn served_ports(model: &Model, name: &Name) -> Vec<u16> {
         _ => Vec::new(),
     }
 }
+
+/// The secrets a stack's artifacts read, by who makes each exist: shared by the targets whose secrets
+/// are created outside the artifacts (Compose files, ECS's SSM parameters).
+#[derive(Debug, Default)]
+pub struct SecretLedger {
+    /// Random credentials created once.
+    pub generated: std::collections::BTreeSet<String>,
+    /// Values assembled from text and other secrets, in dependency order: resource URLs (0), env values (1).
+    pub derived: std::collections::BTreeMap<(u8, String), Vec<Resolved>>,
+    /// Secrets only the user knows.
+    pub user: std::collections::BTreeSet<String>,
+}
+
+impl SecretLedger {
+    /// A resource's password.
+    pub fn password(&mut self, resource: &Resource) -> String {
+        let name = password_secret(resource);
+        self.generated.insert(name.clone());
+        name
+    }
+
+    /// Records a secret by its origin (and, for a derived one, what it is derived from).
+    pub fn use_secret(&mut self, model: &Model, naming: &dyn HostNaming, name: &str) {
+        match secret_origin(model, naming, name) {
+            SecretOrigin::Generated => {
+                self.generated.insert(name.to_owned());
+            }
+            SecretOrigin::Derived(parts) => {
+                self.generated.extend(secrets_in(&parts).map(str::to_owned));
+                self.derived.insert((0, name.to_owned()), parts);
+            }
+            SecretOrigin::User => {
+                self.user.insert(name.to_owned());
+            }
+        }
+    }
+
+    /// Records what an env value needs and returns the secret the variable reads; `None` for literals.
+    pub fn env(
+        &mut self,
+        model: &Model,
+        naming: &dyn HostNaming,
+        source: EnvSource,
+    ) -> Option<String> {
+        match source {
+            EnvSource::Literal(_) => None,
+            EnvSource::Secret(name) => {
+                self.use_secret(model, naming, &name);
+                Some(name)
+            }
+            EnvSource::Derived { name, parts } => {
+                for s in secrets_in(&parts) {
+                    self.use_secret(model, naming, s);
+                }
+                self.derived.insert((1, name.clone()), parts);
+                Some(name)
+            }
+        }
+    }
+
+    /// Every secret name.
+    #[must_use]
+    pub fn names(&self) -> std::collections::BTreeSet<String> {
+        let derived = self.derived.keys().map(|(_, n)| n.clone());
+        self.generated
+            .iter()
+            .cloned()
+            .chain(derived)
+            .chain(self.user.iter().cloned())
+            .collect()
+    }
+}

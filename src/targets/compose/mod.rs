@@ -39,7 +39,7 @@ impl Target for Compose {
     fn render(&self, compiled: &Compiled, ctx: &RenderContext) -> Artifacts {
         let model = &compiled.model;
         let mut file = ComposeFile::default();
-        let mut secrets = secrets::SecretPlan::default();
+        let mut secrets = crate::targets::outputs::SecretLedger::default();
         let mut probe = false;
         let mut data = false;
 
@@ -123,7 +123,7 @@ impl Target for Compose {
             "compose/.env".into(),
             format!("COMPOSE_PROJECT_NAME={}\n", model.targets.compose.project),
         );
-        if let Some(script) = secrets.script(&ctx.spec_file) {
+        if let Some(script) = secrets::script(&secrets, &ctx.spec_file) {
             artifacts.insert("compose/init-secrets.sh".into(), script);
             artifacts.insert(
                 "compose/.gitignore".into(),

@@ -2,19 +2,18 @@
 //! credentials passed as compose secrets (the images' `*_FILE` variables).
 
 use super::file::{Deploy, Healthcheck, Resources, Service};
-use super::secrets::SecretPlan;
 use super::{DATA_NETWORK, limits};
 use crate::model::{Resource, ResourceKind};
 use crate::targets::engines::{self, KAFKA_EXTERNAL_PORT};
 use crate::targets::images::resource_image;
-use crate::targets::outputs::resource_port;
+use crate::targets::outputs::{SecretLedger, resource_port};
 
 /// The named volume holding a resource's data.
 pub fn data_volume(resource: &Resource) -> String {
     format!("{}-data", resource.name)
 }
 
-pub fn service(resource: &Resource, secrets: &mut SecretPlan) -> Service {
+pub fn service(resource: &Resource, secrets: &mut SecretLedger) -> Service {
     let mut env = engines::environment(resource);
     let mut command = engines::command(resource);
     let mut used_secrets = Vec::new();

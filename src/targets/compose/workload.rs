@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use super::file::{Build, DependsOn, Deploy, Resources, Service, escape};
-use super::secrets::SecretPlan;
 use super::{
     DATA_NETWORK, EDGE_NETWORK, PROBE_SERVICE, PROBE_VOLUME, condition, healthcheck, limits,
 };
@@ -11,7 +10,7 @@ use crate::compile::Compiled;
 use crate::graph::{NodeKind, StackGraph};
 use crate::model::{ImageSource, Runtime, Workload, WorkloadKind};
 use crate::targets::RenderContext;
-use crate::targets::outputs::{ByName, EnvSource, env_source, secrets_in};
+use crate::targets::outputs::{ByName, EnvSource, SecretLedger, env_source};
 use crate::targets::probe;
 
 /// Whether stackc wrote the image's Dockerfile (and so knows its entrypoint, probe and CMD).
@@ -25,7 +24,7 @@ pub fn service(
     compiled: &Compiled,
     ctx: &RenderContext,
     w: &Workload,
-    secrets: &mut SecretPlan,
+    secrets: &mut SecretLedger,
 ) -> (Service, bool) {
     let model = &compiled.model;
     let built = stackc_built(w);
@@ -70,27 +69,17 @@ pub fn service(
     // Environment: literal values as they are, secret ones from files.
     let mut secret_env = Vec::new();
     for (var, value) in &w.env {
-        let secret = match env_source(model, &ByName, &w.name, var.as_str(), value) {
-            EnvSource::Literal(text) => {
-                svc.environment.insert(var.to_string(), escape(&text));
-                continue;
-            }
-            EnvSource::Secret(name) => {
-                secrets.use_secret(&name, model);
-                name
-            }
-            EnvSource::Derived { name, parts } => {
-                for s in secrets_in(&parts) {
-                    secrets.use_secret(s, model);
-                }
-                secrets.derive(&name, parts);
-                name
-            }
+        let source = env_source(model, &ByName, &w.name, var.as_str(), value);
+        if let EnvSource::Literal(text) = &source {
+            svc.environment.insert(var.to_string(), escape(text));
+        }
+        let Some(secret) = secrets.env(model, &ByName, source) else {
+            continue;
         };
         secret_env.push((var.to_string(), secret));
     }
     for secret in &w.secrets {
-        secrets.require(secret.as_str());
+        secrets.user.insert(secret.to_string());
         secret_env.push((secret.env_var(), secret.to_string()));
     }
     if built {

@@ -120,7 +120,7 @@ impl Target for EcsTarget {
             stack: model.name.as_str(),
             settings,
         };
-        let mut parameters = taskdef::Parameters::default();
+        let mut parameters = crate::targets::outputs::SecretLedger::default();
         for w in model.workloads() {
             let task = taskdef::workload(&ecs, compiled, w, &mut parameters);
             out.insert(
@@ -155,7 +155,7 @@ impl Target for EcsTarget {
         out.insert("ecs/cluster.json".into(), json(&cluster(&ecs)));
         out.insert(
             "ecs/parameters.json".into(),
-            json(&parameters.document(&ecs)),
+            json(&taskdef::parameters(&parameters, &ecs)),
         );
         out
     }

@@ -1,6 +1,6 @@
 //! Task definitions and services of workloads and resources.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use serde::Serialize;
 
@@ -14,8 +14,7 @@ use super::{Ecs, fargate, placeholder};
 use crate::compile::Compiled;
 use crate::model::{Health, ImageSource, Resource, Workload, WorkloadKind};
 use crate::targets::outputs::{
-    ByName, EnvSource, Resolved, SecretOrigin, env_source, password_secret, resource_port,
-    secret_origin, secrets_in,
+    ByName, EnvSource, Resolved, SecretLedger, env_source, resource_port,
 };
 use crate::targets::{engines, images, probe};
 use crate::units::{ByteSize, MilliCpu, Port};
@@ -24,14 +23,6 @@ use crate::units::{ByteSize, MilliCpu, Port};
 pub struct Task {
     pub definition: TaskDefinition,
     pub service: Option<Service>,
-}
-
-/// The SSM parameters the stack's secrets live in, by how they come to exist.
-#[derive(Default)]
-pub struct Parameters {
-    generated: BTreeSet<String>,
-    derived: BTreeMap<String, Vec<Resolved>>,
-    user: BTreeSet<String>,
 }
 
 #[derive(Serialize)]
@@ -44,55 +35,39 @@ struct ParameterDoc {
     from: Vec<String>,
 }
 
-impl Parameters {
-    fn use_secret(&mut self, name: &str, compiled: &Compiled) {
-        match secret_origin(&compiled.model, &ByName, name) {
-            SecretOrigin::Generated => {
-                self.generated.insert(name.to_owned());
-            }
-            SecretOrigin::Derived(parts) => {
-                self.generated.extend(secrets_in(&parts).map(str::to_owned));
-                self.derived.insert(name.to_owned(), parts);
-            }
-            SecretOrigin::User => {
-                self.user.insert(name.to_owned());
-            }
-        }
+/// The SSM parameters the stack's secrets live in, and how each comes to exist.
+pub fn parameters(ledger: &SecretLedger, ecs: &Ecs) -> Vec<impl Serialize> {
+    let mut out = Vec::new();
+    for name in &ledger.generated {
+        out.push(ParameterDoc {
+            name: ecs.parameter_name(name),
+            source: "generated",
+            from: Vec::new(),
+        });
     }
-
-    pub fn document(&self, ecs: &Ecs) -> Vec<impl Serialize> {
-        let mut out = Vec::new();
-        for name in &self.generated {
-            out.push(ParameterDoc {
-                name: ecs.parameter_name(name),
-                source: "generated",
-                from: Vec::new(),
-            });
-        }
-        for (name, parts) in &self.derived {
-            let from = parts
-                .iter()
-                .map(|p| match p {
-                    Resolved::Text(t) => t.clone(),
-                    Resolved::Secret(s) => format!("{{{{{}}}}}", ecs.parameter_name(s)),
-                })
-                .collect();
-            out.push(ParameterDoc {
-                name: ecs.parameter_name(name),
-                source: "derived",
-                from,
-            });
-        }
-        for name in &self.user {
-            out.push(ParameterDoc {
-                name: ecs.parameter_name(name),
-                source: "user",
-                from: Vec::new(),
-            });
-        }
-        out.sort_by(|a, b| a.name.cmp(&b.name));
-        out
+    for ((_, name), parts) in &ledger.derived {
+        let from = parts
+            .iter()
+            .map(|p| match p {
+                Resolved::Text(t) => t.clone(),
+                Resolved::Secret(s) => format!("{{{{{}}}}}", ecs.parameter_name(s)),
+            })
+            .collect();
+        out.push(ParameterDoc {
+            name: ecs.parameter_name(name),
+            source: "derived",
+            from,
+        });
     }
+    for name in &ledger.user {
+        out.push(ParameterDoc {
+            name: ecs.parameter_name(name),
+            source: "user",
+            from: Vec::new(),
+        });
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
 }
 
 const PROBE_CONTAINER: &str = "stackc-probe";
@@ -100,7 +75,12 @@ const PROBE_VOLUME: &str = "stackc-probe";
 const DEFAULT_CPU: u32 = 256;
 const DEFAULT_MEMORY: u32 = 512;
 
-pub fn workload(ecs: &Ecs, compiled: &Compiled, w: &Workload, parameters: &mut Parameters) -> Task {
+pub fn workload(
+    ecs: &Ecs,
+    compiled: &Compiled,
+    w: &Workload,
+    parameters: &mut SecretLedger,
+) -> Task {
     let model = &compiled.model;
     let built = crate::targets::compose::stackc_built(w);
     let image = match &w.source {
@@ -119,25 +99,15 @@ pub fn workload(ecs: &Ecs, compiled: &Compiled, w: &Workload, parameters: &mut P
     let mut environment = Vec::new();
     let mut secrets = Vec::new();
     for (var, value) in &w.env {
-        let secret = match env_source(model, &ByName, &w.name, var.as_str(), value) {
-            EnvSource::Literal(value) => {
-                environment.push(KeyValue {
-                    name: var.to_string(),
-                    value,
-                });
-                continue;
-            }
-            EnvSource::Secret(name) => {
-                parameters.use_secret(&name, compiled);
-                name
-            }
-            EnvSource::Derived { name, parts } => {
-                for s in secrets_in(&parts) {
-                    parameters.use_secret(s, compiled);
-                }
-                parameters.derived.insert(name.clone(), parts);
-                name
-            }
+        let source = env_source(model, &ByName, &w.name, var.as_str(), value);
+        if let EnvSource::Literal(value) = &source {
+            environment.push(KeyValue {
+                name: var.to_string(),
+                value: value.clone(),
+            });
+        }
+        let Some(secret) = parameters.env(model, &ByName, source) else {
+            continue;
         };
         secrets.push(Secret {
             name: var.to_string(),
@@ -297,15 +267,14 @@ pub fn workload(ecs: &Ecs, compiled: &Compiled, w: &Workload, parameters: &mut P
     }
 }
 
-pub fn resource(ecs: &Ecs, r: &Resource, parameters: &mut Parameters) -> Task {
+pub fn resource(ecs: &Ecs, r: &Resource, parameters: &mut SecretLedger) -> Task {
     let environment = engines::environment(r)
         .into_iter()
         .map(|(name, value)| KeyValue { name, value })
         .collect();
     let mut secrets = Vec::new();
     if let Some(var) = engines::credentials(r.kind).password {
-        let secret = password_secret(r);
-        parameters.generated.insert(secret.clone());
+        let secret = parameters.password(r);
         secrets.push(Secret {
             name: var.to_owned(),
             value_from: ecs.parameter_arn(&secret),
