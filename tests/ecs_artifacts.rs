@@ -209,6 +209,24 @@ fn security_groups_allow_exactly_the_graph_edges() {
                 expected.insert(("alb".to_owned(), route.service.to_string(), u64::from(main)));
             }
         }
+        // EFS: whatever mounts a volume, and every resource the stack runs (its data), on NFS.
+        let mut efs_users: BTreeSet<String> = graph["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "mount")
+            .map(|e| e["from"].as_str().unwrap().to_owned())
+            .collect();
+        efs_users.extend(
+            model
+                .resources
+                .values()
+                .filter(|r| r.external.is_none() && r.kind.port().is_some())
+                .map(|r| r.name.to_string()),
+        );
+        for user in efs_users {
+            expected.insert((user, "stackc-efs".to_owned(), 2049));
+        }
         assert_eq!(allowed, expected, "{}", spec.display());
     }
 }

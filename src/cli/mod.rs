@@ -2,6 +2,7 @@
 
 mod build;
 mod check;
+mod deploy;
 mod graph;
 mod report;
 mod schema;
@@ -57,6 +58,42 @@ enum Command {
         /// Compare FILE with the schema instead of printing it; exit 1 when it is stale
         #[arg(long, value_name = "FILE")]
         check: Option<PathBuf>,
+    },
+    /// Compare the stack on AWS (ECS) with the spec and print the changes an apply would make
+    Plan {
+        #[command(flatten)]
+        spec: SpecArgs,
+        /// Exit 0 when there are no changes, 2 when there are
+        #[arg(long)]
+        detailed_exitcode: bool,
+        #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
+        format: DiagnosticFormat,
+        #[command(flatten)]
+        aws: deploy::AwsArgs,
+    },
+    /// Show the plan, ask, then make the stack on AWS (ECS) match the spec
+    Apply {
+        #[command(flatten)]
+        spec: SpecArgs,
+        /// Do not ask
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        aws: deploy::AwsArgs,
+        #[command(flatten)]
+        wait: deploy::WaitArgs,
+    },
+    /// Delete everything the stack owns on AWS, and nothing else
+    Destroy {
+        #[command(flatten)]
+        spec: SpecArgs,
+        /// Do not ask
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        aws: deploy::AwsArgs,
+        #[command(flatten)]
+        wait: deploy::WaitArgs,
     },
     /// Print a shell completion script
     Completions {
@@ -117,6 +154,24 @@ pub fn main() -> ExitCode {
             check,
         } => build::run(&spec, target, &out, check),
         Command::Graph { spec, format } => graph::run(&spec, format),
+        Command::Plan {
+            spec,
+            detailed_exitcode,
+            format,
+            aws,
+        } => deploy::plan(&spec, &aws, detailed_exitcode, format),
+        Command::Apply {
+            spec,
+            yes,
+            aws,
+            wait,
+        } => deploy::apply(&spec, &aws, &wait, yes, deploy::Mode::Apply),
+        Command::Destroy {
+            spec,
+            yes,
+            aws,
+            wait,
+        } => deploy::apply(&spec, &aws, &wait, yes, deploy::Mode::Destroy),
         Command::Schema { check } => schema::run(check.as_deref()),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "stackc", &mut std::io::stdout());

@@ -12,7 +12,7 @@ import botocore.session
 from botocore.validate import ParamValidator
 
 session = botocore.session.get_session()
-models = {name: session.get_service_model(name) for name in ("ecs", "elbv2", "ec2", "logs")}
+models = {name: session.get_service_model(name) for name in ("ecs", "elbv2", "ec2", "logs", "efs")}
 validator = ParamValidator()
 
 FARGATE = {256: [512, 1024, 2048]}
@@ -77,6 +77,8 @@ for path in sys.argv[1:]:
         check("ecs", "CreateCluster", doc["cluster"], f"{path} cluster")
         check("logs", "CreateLogGroup", doc["logGroup"], f"{path} logGroup")
         check("logs", "PutRetentionPolicy", {"logGroupName": doc["logGroup"]["logGroupName"], "retentionInDays": doc["logRetentionInDays"]}, f"{path} retention")
+    elif name == "parameters.json":
+        pass
     elif name == "load-balancer.json":
         check("elbv2", "CreateLoadBalancer", doc["loadBalancer"], f"{path} loadBalancer")
         check("elbv2", "CreateListener", doc["listener"], f"{path} listener")
@@ -84,6 +86,14 @@ for path in sys.argv[1:]:
             check("elbv2", "CreateTargetGroup", group, f"{path} targetGroups.{service}")
         for i, rule in enumerate(doc["rules"]):
             check("elbv2", "CreateRule", rule, f"{path} rules[{i}]")
+    elif name == "efs.json":
+        check("efs", "CreateFileSystem", doc["fileSystem"], f"{path} fileSystem")
+        for subnet in doc["mountTargets"]["SubnetIds"]:
+            target = {"FileSystemId": doc["mountTargets"]["FileSystemId"], "SubnetId": subnet,
+                      "SecurityGroups": doc["mountTargets"]["SecurityGroups"]}
+            check("efs", "CreateMountTarget", target, f"{path} mountTargets")
+        for volume, point in doc["accessPoints"].items():
+            check("efs", "CreateAccessPoint", point, f"{path} accessPoints.{volume}")
     elif name == "security-groups.json":
         for group in doc["groups"]:
             check("ec2", "CreateSecurityGroup", group["create"], f"{path} {group['owner']} create")

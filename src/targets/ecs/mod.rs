@@ -3,6 +3,7 @@
 //! `cluster.json`, `security-groups.json`, `load-balancer.json` and `parameters.json`. Values only known
 //! once deployed are `{{stackc:…}}` placeholders that `stackc apply` fills (see the README).
 
+mod efs;
 mod fargate;
 mod network;
 mod taskdef;
@@ -151,6 +152,9 @@ impl Target for EcsTarget {
         );
         if let Some(lb) = network::load_balancer(&ecs, compiled) {
             out.insert("ecs/load-balancer.json".into(), json(&lb));
+        }
+        if let Some(efs) = efs::file_system(&ecs, model) {
+            out.insert("ecs/efs.json".into(), json(&efs));
         }
         out.insert("ecs/cluster.json".into(), json(&cluster(&ecs)));
         out.insert(

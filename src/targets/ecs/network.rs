@@ -164,6 +164,30 @@ pub fn security_groups(ecs: &Ecs, compiled: &Compiled) -> SecurityGroups {
             }),
         });
     }
+    let efs_users = super::efs::users(model);
+    if !efs_users.is_empty() {
+        let owner = super::efs::OWNER;
+        groups.push(SecurityGroup {
+            owner: owner.into(),
+            create: create(owner, "EFS mount targets".into()),
+            ingress: Some(AuthorizeIngress {
+                group_id: placeholder(&format!("security-group:{owner}")),
+                ip_permissions: vec![IpPermission {
+                    ip_protocol: "tcp",
+                    from_port: 2049,
+                    to_port: 2049,
+                    ip_ranges: Vec::new(),
+                    user_id_group_pairs: efs_users
+                        .keys()
+                        .map(|user| GroupPair {
+                            group_id: placeholder(&format!("security-group:{user}")),
+                            description: format!("NFS from {user}"),
+                        })
+                        .collect(),
+                }],
+            }),
+        });
+    }
     SecurityGroups { groups }
 }
 

@@ -6,9 +6,10 @@ use serde::Serialize;
 
 use super::types::{
     AwsVpc, Capabilities, CircuitBreaker, ClientAlias, ContainerDefinition, ContainerDependency,
-    DeploymentConfiguration, EfsVolume, HealthCheck, KeyValue, LinuxParameters, LoadBalancerRef,
-    LogConfiguration, MountPoint, NetworkConfiguration, PortMapping, RuntimePlatform, Secret,
-    Service, ServiceConnect, ServiceConnectService, TaskDefinition, Volume,
+    DeploymentConfiguration, EfsAuthorization, EfsVolume, HealthCheck, KeyValue, LinuxParameters,
+    LoadBalancerRef, LogConfiguration, MountPoint, NetworkConfiguration, PortMapping,
+    RuntimePlatform, Secret, Service, ServiceConnect, ServiceConnectService, TaskDefinition,
+    Volume,
 };
 use super::{Ecs, fargate, placeholder};
 use crate::compile::Compiled;
@@ -129,7 +130,7 @@ pub fn workload(
         .values()
         .collect::<BTreeSet<_>>()
         .into_iter()
-        .map(|v| efs_volume(ecs, v.as_str()))
+        .map(|v| efs_volume(v.as_str()))
         .collect();
     let mut mount_points: Vec<MountPoint> = w
         .volumes
@@ -323,7 +324,7 @@ pub fn resource(ecs: &Ecs, r: &Resource, parameters: &mut SecretLedger) -> Task 
         r.cpu,
         r.memory.as_ref(),
         vec![container],
-        vec![efs_volume(ecs, &data)],
+        vec![efs_volume(&data)],
     );
     Task {
         definition,
@@ -434,13 +435,16 @@ fn family(ecs: &Ecs, name: &str) -> String {
     format!("{}-{name}", ecs.stack)
 }
 
-fn efs_volume(ecs: &Ecs, name: &str) -> Volume {
+fn efs_volume(name: &str) -> Volume {
     Volume {
         name: name.to_owned(),
         efs_volume_configuration: Some(EfsVolume {
             file_system_id: placeholder("efs"),
-            root_directory: format!("/{}/{name}", ecs.stack),
             transit_encryption: "ENABLED",
+            authorization_config: EfsAuthorization {
+                access_point_id: placeholder(&format!("efs-access-point:{name}")),
+                iam: "DISABLED",
+            },
         }),
     }
 }

@@ -140,8 +140,16 @@ pub struct Volume {
 #[serde(rename_all = "camelCase")]
 pub struct EfsVolume {
     pub file_system_id: String,
-    pub root_directory: String,
     pub transit_encryption: &'static str,
+    pub authorization_config: EfsAuthorization,
+}
+
+/// The volume's EFS access point, which creates its directory on first use.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EfsAuthorization {
+    pub access_point_id: String,
+    pub iam: &'static str,
 }
 
 #[derive(Debug, Serialize, Clone)]

@@ -1,0 +1,193 @@
+//! `stackc plan`, `apply` and `destroy`: compile the spec, then hand the ECS documents to `deploy`.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::time::Duration;
+
+use super::{DiagnosticFormat, SpecArgs, exit, report};
+use crate::compile;
+use crate::deploy::{self, Clients, Desired, Options};
+
+#[derive(clap::Args, Debug)]
+pub struct AwsArgs {
+    /// Send AWS calls here (an emulator); also `AWS_ENDPOINT_URL`
+    #[arg(long, value_name = "URL")]
+    endpoint_url: Option<String>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct WaitArgs {
+    /// Longest wait for a service to become stable or a job to finish, in seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 1200)]
+    wait_timeout: u64,
+    /// Seconds between polls while waiting
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0, hide = true)]
+    poll_interval: f64,
+}
+
+impl WaitArgs {
+    fn options(&self) -> Options {
+        Options {
+            timeout: Duration::from_secs(self.wait_timeout),
+            poll: Duration::from_secs_f64(self.poll_interval.max(0.0)),
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Apply,
+    Destroy,
+}
+
+/// Compiles the spec and connects: the ECS documents and the clients, or the exit code.
+fn prepare(
+    spec: &SpecArgs,
+    aws: &AwsArgs,
+) -> Result<(Desired, tokio::runtime::Runtime, Clients), u8> {
+    let source = report::read(spec, DiagnosticFormat::Human)?;
+    let outcome = compile::compile(&source, spec.env.as_deref()).map_err(|e| report::usage(&e))?;
+    let compiled = report::finish(&source, outcome, DiagnosticFormat::Human)?;
+    let desired = deploy::desired(&compiled).map_err(|e| {
+        eprintln!("error: {e}");
+        exit::FAILED
+    })?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("error: cannot start the async runtime: {e}");
+            exit::FAILED
+        })?;
+    let clients = runtime
+        .block_on(Clients::load(
+            desired.region.as_deref(),
+            aws.endpoint_url.as_deref(),
+        ))
+        .map_err(|e| {
+            eprintln!("error: {e}");
+            exit::FAILED
+        })?;
+    Ok((desired, runtime, clients))
+}
+
+fn calls(clients: &Clients) -> String {
+    let (all, mutating) = clients.counter.totals();
+    format!("{all} API calls, {mutating} of them changes")
+}
+
+pub fn plan(spec: &SpecArgs, aws: &AwsArgs, detailed: bool, format: DiagnosticFormat) -> u8 {
+    let (desired, runtime, clients) = match prepare(spec, aws) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let plan = match runtime.block_on(deploy::plan(&clients, &desired)) {
+        Ok((_, plan)) => plan,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::FAILED;
+        }
+    };
+    match format {
+        DiagnosticFormat::Human => print!("{}", plan.render_human()),
+        DiagnosticFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&plan).expect("a plan serializes")
+        ),
+    }
+    eprintln!("plan: {}", calls(&clients));
+    if !plan.problems.is_empty() {
+        return exit::FAILED;
+    }
+    if detailed && !plan.is_empty() {
+        return exit::USAGE;
+    }
+    exit::OK
+}
+
+pub fn apply(spec: &SpecArgs, aws: &AwsArgs, wait: &WaitArgs, yes: bool, mode: Mode) -> u8 {
+    let (desired, runtime, clients) = match prepare(spec, aws) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let planned = runtime.block_on(async {
+        match mode {
+            Mode::Apply => Box::pin(deploy::plan(&clients, &desired)).await,
+            Mode::Destroy => Box::pin(deploy::destroy_plan(&clients, &desired)).await,
+        }
+    });
+    let (live, plan) = match planned {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::FAILED;
+        }
+    };
+    print!("{}", plan.render_human());
+    if !plan.problems.is_empty() {
+        eprintln!("error: the plan has problems (marked !); nothing was changed");
+        return exit::FAILED;
+    }
+    if plan.is_empty() {
+        eprintln!("{}: {}", verb(mode), calls(&clients));
+        return exit::OK;
+    }
+    if !yes && !confirm(mode) {
+        eprintln!("{}: cancelled, nothing was changed", verb(mode));
+        return exit::FAILED;
+    }
+    let started = std::time::Instant::now();
+    let result = runtime.block_on(deploy::execute(
+        &clients,
+        &desired,
+        &live,
+        &plan,
+        &wait.options(),
+    ));
+    match result {
+        Ok(()) => {
+            eprintln!(
+                "{}: done in {}s, {}",
+                verb(mode),
+                started.elapsed().as_secs(),
+                calls(&clients)
+            );
+            exit::OK
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            eprintln!(
+                "{}: stopped after {}; run it again to finish (what was done is found by its tags)",
+                verb(mode),
+                calls(&clients)
+            );
+            exit::FAILED
+        }
+    }
+}
+
+fn verb(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Apply => "apply",
+        Mode::Destroy => "destroy",
+    }
+}
+
+/// Asks on the terminal; without one, only `--yes` goes ahead.
+fn confirm(mode: Mode) -> bool {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        eprintln!(
+            "{}: stdin is not a terminal: pass --yes to go ahead",
+            verb(mode)
+        );
+        return false;
+    }
+    eprint!(
+        "Do you want to {} these changes? Only 'yes' goes ahead: ",
+        verb(mode)
+    );
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    stdin.lock().read_line(&mut answer).is_ok() && answer.trim() == "yes"
+}

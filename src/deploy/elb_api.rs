@@ -1,0 +1,249 @@
+//! Load balancer documents (`load-balancer.json`) to `ELBv2` SDK values, and live ones back into
+//! the documents' shape.
+
+use aws_sdk_elasticloadbalancingv2::types as t;
+use serde_json::{Map, Value, json};
+
+use super::json::{int_of, list_of, str_of, strings_of, tags_of};
+
+pub fn tags(doc: &Value) -> Vec<t::Tag> {
+    tags_of(doc, "Tags")
+        .into_iter()
+        .map(|(k, v)| t::Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+pub fn actions(doc: &Value, key: &str) -> Vec<t::Action> {
+    list_of(doc, key)
+        .iter()
+        .map(|a| {
+            let fixed = a.get("FixedResponseConfig").map(|f| {
+                t::FixedResponseActionConfig::builder()
+                    .set_status_code(str_of(f, "StatusCode"))
+                    .set_content_type(str_of(f, "ContentType"))
+                    .set_message_body(str_of(f, "MessageBody"))
+                    .build()
+            });
+            t::Action::builder()
+                .set_type(str_of(a, "Type").map(|s| t::ActionTypeEnum::from(s.as_str())))
+                .set_target_group_arn(str_of(a, "TargetGroupArn"))
+                .set_fixed_response_config(fixed)
+                .build()
+        })
+        .collect()
+}
+
+pub fn conditions(doc: &Value) -> Vec<t::RuleCondition> {
+    list_of(doc, "Conditions")
+        .iter()
+        .map(|c| {
+            let values = |key: &str| c.get(key).and_then(|v| strings_of(v, "Values"));
+            t::RuleCondition::builder()
+                .set_field(str_of(c, "Field"))
+                .set_path_pattern_config(values("PathPatternConfig").map(|v| {
+                    t::PathPatternConditionConfig::builder()
+                        .set_values(Some(v))
+                        .build()
+                }))
+                .set_host_header_config(values("HostHeaderConfig").map(|v| {
+                    t::HostHeaderConditionConfig::builder()
+                        .set_values(Some(v))
+                        .build()
+                }))
+                .build()
+        })
+        .collect()
+}
+
+pub fn transforms(doc: &Value) -> Option<Vec<t::RuleTransform>> {
+    let list = list_of(doc, "Transforms");
+    if list.is_empty() {
+        return None;
+    }
+    list.iter()
+        .map(|tr| {
+            let rewrites = tr.get("UrlRewriteConfig").map(|u| {
+                list_of(u, "Rewrites")
+                    .iter()
+                    .map(|r| {
+                        t::RewriteConfig::builder()
+                            .set_regex(str_of(r, "Regex"))
+                            .set_replace(str_of(r, "Replace"))
+                            .build()
+                    })
+                    .collect::<Vec<_>>()
+            });
+            t::RuleTransform::builder()
+                .set_type(str_of(tr, "Type").map(|s| t::TransformTypeEnum::from(s.as_str())))
+                .set_url_rewrite_config(
+                    rewrites.map(|r| t::UrlRewriteConfig::builder().set_rewrites(Some(r)).build()),
+                )
+                .build()
+        })
+        .collect::<Vec<_>>()
+        .into()
+}
+
+fn action_view(a: &t::Action) -> Value {
+    let mut m = Map::new();
+    m.insert(
+        "Type".into(),
+        a.r#type().map(t::ActionTypeEnum::as_str).into(),
+    );
+    if let Some(arn) = a.target_group_arn() {
+        m.insert("TargetGroupArn".into(), arn.into());
+    }
+    if let Some(f) = a.fixed_response_config() {
+        m.insert(
+            "FixedResponseConfig".into(),
+            json!({"StatusCode": f.status_code(), "ContentType": f.content_type(), "MessageBody": f.message_body()}),
+        );
+    }
+    Value::Object(m)
+}
+
+/// The compared fields of a rule: priority, conditions, actions, transforms.
+pub fn rule_view(r: &t::Rule) -> Value {
+    let conditions: Vec<Value> = r
+        .conditions()
+        .iter()
+        .map(|c| {
+            let mut m = Map::new();
+            m.insert("Field".into(), c.field().into());
+            if let Some(p) = c.path_pattern_config() {
+                m.insert("PathPatternConfig".into(), json!({"Values": p.values()}));
+            }
+            if let Some(h) = c.host_header_config() {
+                m.insert("HostHeaderConfig".into(), json!({"Values": h.values()}));
+            }
+            Value::Object(m)
+        })
+        .collect();
+    let mut m = Map::new();
+    m.insert(
+        "Priority".into(),
+        r.priority()
+            .and_then(|p| p.parse::<i64>().ok())
+            .map_or(Value::Null, Value::from),
+    );
+    m.insert("Conditions".into(), conditions.into());
+    m.insert(
+        "Actions".into(),
+        r.actions()
+            .iter()
+            .map(action_view)
+            .collect::<Vec<_>>()
+            .into(),
+    );
+    let transforms: Vec<Value> = r
+        .transforms()
+        .iter()
+        .map(|tr| {
+            let rewrites: Vec<Value> = tr
+                .url_rewrite_config()
+                .map(|u| {
+                    u.rewrites()
+                        .iter()
+                        .map(|w| json!({"Regex": w.regex(), "Replace": w.replace()}))
+                        .collect()
+                })
+                .unwrap_or_default();
+            json!({"Type": tr.r#type().map(t::TransformTypeEnum::as_str), "UrlRewriteConfig": {"Rewrites": rewrites}})
+        })
+        .collect();
+    if !transforms.is_empty() {
+        m.insert("Transforms".into(), transforms.into());
+    }
+    Value::Object(m)
+}
+
+pub fn rule_doc_view(doc: &Value) -> Value {
+    pick(doc, &["Priority", "Conditions", "Actions", "Transforms"])
+}
+
+/// The target group fields `ModifyTargetGroup` can change, and those it cannot.
+pub const TARGET_GROUP_MUTABLE: [&str; 7] = [
+    "HealthCheckProtocol",
+    "HealthCheckPath",
+    "HealthCheckIntervalSeconds",
+    "HealthCheckTimeoutSeconds",
+    "HealthyThresholdCount",
+    "UnhealthyThresholdCount",
+    "Matcher",
+];
+pub const TARGET_GROUP_FIXED: [&str; 4] = ["Protocol", "Port", "VpcId", "TargetType"];
+
+pub fn target_group_view(g: &t::TargetGroup) -> Value {
+    json!({
+        "Protocol": g.protocol().map(t::ProtocolEnum::as_str),
+        "Port": g.port(),
+        "VpcId": g.vpc_id(),
+        "TargetType": g.target_type().map(t::TargetTypeEnum::as_str),
+        "HealthCheckProtocol": g.health_check_protocol().map(t::ProtocolEnum::as_str),
+        "HealthCheckPath": g.health_check_path(),
+        "HealthCheckIntervalSeconds": g.health_check_interval_seconds(),
+        "HealthCheckTimeoutSeconds": g.health_check_timeout_seconds(),
+        "HealthyThresholdCount": g.healthy_threshold_count(),
+        "UnhealthyThresholdCount": g.unhealthy_threshold_count(),
+        "Matcher": {"HttpCode": g.matcher().and_then(t::Matcher::http_code)},
+    })
+}
+
+pub fn target_group_doc_view(doc: &Value) -> Value {
+    let mut keys: Vec<&str> = TARGET_GROUP_FIXED.to_vec();
+    keys.extend(TARGET_GROUP_MUTABLE);
+    pick(doc, &keys)
+}
+
+pub fn listener_view(l: &t::Listener) -> Value {
+    json!({
+        "Protocol": l.protocol().map(t::ProtocolEnum::as_str),
+        "Port": l.port(),
+        "DefaultActions": l.default_actions().iter().map(action_view).collect::<Vec<_>>(),
+    })
+}
+
+pub fn listener_doc_view(doc: &Value) -> Value {
+    pick(doc, &["Protocol", "Port", "DefaultActions"])
+}
+
+pub fn load_balancer_view(lb: &t::LoadBalancer) -> Value {
+    let subnets: Vec<&str> = lb
+        .availability_zones()
+        .iter()
+        .filter_map(t::AvailabilityZone::subnet_id)
+        .collect();
+    json!({
+        "Scheme": lb.scheme().map(t::LoadBalancerSchemeEnum::as_str),
+        "Type": lb.r#type().map(t::LoadBalancerTypeEnum::as_str),
+        "Subnets": subnets,
+        "SecurityGroups": lb.security_groups(),
+    })
+}
+
+pub fn load_balancer_doc_view(doc: &Value) -> Value {
+    pick(doc, &["Scheme", "Type", "Subnets", "SecurityGroups"])
+}
+
+/// Sorts the set-valued lists of a load balancer view (after ids became names).
+pub fn sort_sets(view: &mut Value) {
+    for key in ["Subnets", "SecurityGroups"] {
+        if let Some(Value::Array(items)) = view.get_mut(key) {
+            items.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+        }
+    }
+}
+
+fn pick(doc: &Value, keys: &[&str]) -> Value {
+    let mut m = Map::new();
+    for key in keys {
+        if let Some(v) = doc.get(*key) {
+            m.insert((*key).to_owned(), v.clone());
+        }
+    }
+    Value::Object(m)
+}
+
+pub fn int(doc: &Value, key: &str) -> Option<i32> {
+    int_of(doc, key)
+}

@@ -1,0 +1,820 @@
+//! What exists on AWS: only what carries the tag `stackc:stack = <stack>` counts as the stack's.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::aws::{Clients, Failure, Result, code_of, failed};
+use super::desired::Desired;
+use super::json::{Filled, Names};
+use super::{ecs_api, elb_api};
+
+pub const STACK_TAG: &str = "stackc:stack";
+pub const RESOURCE_TAG: &str = "stackc:resource";
+pub const DIGEST_TAG: &str = "stackc:digest";
+/// On a job's task definition revision once a run of it succeeded.
+pub const RAN_TAG: &str = "stackc:ran";
+
+#[derive(Debug, Default)]
+pub struct Live {
+    /// Placeholder values: the environment (region, VPC, subnets...) and ids of what exists.
+    pub names: Names,
+    pub cluster: Option<Owned>,
+    pub log_group: Option<LogGroup>,
+    /// By full parameter name.
+    pub parameters: BTreeMap<String, Parameter>,
+    /// By owner.
+    pub groups: BTreeMap<String, Group>,
+    pub load_balancer: Option<Item>,
+    pub listener: Option<Item>,
+    /// By service.
+    pub target_groups: BTreeMap<String, Item>,
+    /// By the rule's resource tag.
+    pub rules: BTreeMap<String, Item>,
+    pub efs: Option<Owned>,
+    /// By subnet.
+    pub mount_targets: BTreeMap<String, String>,
+    /// By volume.
+    pub access_points: BTreeMap<String, String>,
+    pub task_definitions: BTreeMap<String, TaskDefinition>,
+    /// Families of the stack no longer in the spec.
+    pub stale_families: Vec<String>,
+    pub services: BTreeMap<String, Service>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Owned {
+    pub id: String,
+    pub owned: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct LogGroup {
+    pub arn: String,
+    pub retention: Option<i32>,
+    pub owned: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Parameter {
+    pub value: String,
+    pub owned: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub id: String,
+    /// Ingress rules as `tcp <from>-<to> <source>`, sources by id.
+    pub rules: BTreeMap<String, aws_sdk_ec2::types::IpPermission>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub arn: String,
+    pub view: Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct TaskDefinition {
+    pub family: String,
+    pub arn: String,
+    pub digest: Option<String>,
+    pub ran: bool,
+    pub view: Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct Service {
+    pub arn: String,
+    pub task_definition: String,
+    pub view: Value,
+}
+
+fn has_tag<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>, key: &str, value: &str) -> bool {
+    tags.into_iter().any(|(k, v)| k == key && v == value)
+}
+
+fn tag_value<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>, key: &str) -> Option<String> {
+    tags.into_iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// The key of an ingress permission, with one source: how rules are compared and revoked.
+pub fn rule_key(protocol: &str, from: i32, to: i32, source: &str) -> String {
+    format!("{protocol} {from}-{to} from {source}")
+}
+
+/// One permission per source, so each can be added or revoked alone.
+pub fn split_permission(
+    p: &aws_sdk_ec2::types::IpPermission,
+) -> Vec<(String, aws_sdk_ec2::types::IpPermission)> {
+    use aws_sdk_ec2::types::IpPermission;
+    let protocol = p.ip_protocol().unwrap_or("-1");
+    let (from, to) = (p.from_port().unwrap_or(-1), p.to_port().unwrap_or(-1));
+    let base = || {
+        IpPermission::builder()
+            .ip_protocol(protocol)
+            .from_port(from)
+            .to_port(to)
+    };
+    let mut out = Vec::new();
+    for r in p.ip_ranges() {
+        let cidr = r.cidr_ip().unwrap_or_default();
+        out.push((
+            rule_key(protocol, from, to, cidr),
+            base().ip_ranges(r.clone()).build(),
+        ));
+    }
+    for g in p.user_id_group_pairs() {
+        let id = g.group_id().unwrap_or_default();
+        out.push((
+            rule_key(protocol, from, to, id),
+            base().user_id_group_pairs(g.clone()).build(),
+        ));
+    }
+    out
+}
+
+impl Live {
+    pub async fn read(aws: &Clients, desired: &Desired) -> Result<Self> {
+        let mut live = Live::default();
+        live.environment(aws, desired).await?;
+        let stack = desired.stack.as_str();
+        let (cluster, log_group, parameters, groups) = tokio::try_join!(
+            read_cluster(aws, desired),
+            read_log_group(aws, desired),
+            read_parameters(aws, stack),
+            read_groups(aws, stack),
+        )?;
+        live.cluster = cluster;
+        live.log_group = log_group;
+        live.parameters = parameters;
+        live.groups = groups;
+        for (owner, g) in &live.groups {
+            live.names
+                .set(format!("security-group:{owner}"), g.id.clone());
+        }
+        live.read_efs(aws, desired).await?;
+        live.read_load_balancer(aws, desired).await?;
+        live.read_task_definitions(aws, desired).await?;
+        if live.cluster.is_some() {
+            live.services = read_services(aws, desired).await?;
+        }
+        Ok(live)
+    }
+
+    /// Region, account, roles, registry, VPC and subnets: what the placeholders of the environment are.
+    async fn environment(&mut self, aws: &Clients, desired: &Desired) -> Result<()> {
+        use aws_sdk_ec2::types::Filter;
+        let names = &mut self.names;
+        names.set("region", aws.region.clone());
+        let identity = aws
+            .sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(failed("account (sts:GetCallerIdentity)"))?;
+        let account = identity.account().unwrap_or_default().to_owned();
+        names.set(
+            "execution-role",
+            format!("arn:aws:iam::{account}:role/ecsTaskExecutionRole"),
+        );
+        names.set(
+            "registry",
+            format!("{account}.dkr.ecr.{}.amazonaws.com", aws.region),
+        );
+        names.set("account", account);
+        let subnets_of = |vpc_filter: Filter| {
+            aws.ec2
+                .describe_subnets()
+                .filters(vpc_filter)
+                .filters(
+                    Filter::builder()
+                        .name("default-for-az")
+                        .values("true")
+                        .build(),
+                )
+                .send()
+        };
+        if desired.own_subnets {
+            let first = desired
+                .services
+                .values()
+                .find_map(|s| {
+                    s["networkConfiguration"]["awsvpcConfiguration"]["subnets"][0]
+                        .as_str()
+                        .map(str::to_owned)
+                })
+                .or_else(|| {
+                    desired
+                        .load_balancer
+                        .as_ref()
+                        .and_then(|l| l["loadBalancer"]["Subnets"][0].as_str().map(str::to_owned))
+                });
+            if let Some(subnet) = first {
+                let out = aws
+                    .ec2
+                    .describe_subnets()
+                    .subnet_ids(&subnet)
+                    .send()
+                    .await
+                    .map_err(failed(format!("subnet {subnet}")))?;
+                let vpc = out
+                    .subnets()
+                    .first()
+                    .and_then(|s| s.vpc_id())
+                    .ok_or_else(|| Failure {
+                        resource: format!("subnet {subnet}"),
+                        message: "not found".into(),
+                    })?;
+                names.set("vpc", vpc);
+            }
+        } else {
+            let vpcs = aws
+                .ec2
+                .describe_vpcs()
+                .filters(Filter::builder().name("is-default").values("true").build())
+                .send()
+                .await
+                .map_err(failed("default VPC"))?;
+            let vpc = vpcs
+                .vpcs()
+                .first()
+                .and_then(|v| v.vpc_id())
+                .ok_or_else(|| Failure {
+                    resource: "default VPC".into(),
+                    message: format!(
+                        "the account has no default VPC in {}: name `subnets` in [targets.ecs]",
+                        aws.region
+                    ),
+                })?
+                .to_owned();
+            let out = subnets_of(Filter::builder().name("vpc-id").values(&vpc).build())
+                .await
+                .map_err(failed("default subnets"))?;
+            let mut subnets: Vec<String> = out
+                .subnets()
+                .iter()
+                .filter_map(|s| s.subnet_id().map(str::to_owned))
+                .collect();
+            subnets.sort();
+            names
+                .0
+                .insert("default-subnets".into(), Filled::Many(subnets));
+            names.set("vpc", vpc);
+        }
+        Ok(())
+    }
+
+    async fn read_efs(&mut self, aws: &Clients, desired: &Desired) -> Result<()> {
+        let token = format!("stackc-{}", desired.stack);
+        let out = aws
+            .efs
+            .describe_file_systems()
+            .creation_token(&token)
+            .send()
+            .await
+            .map_err(failed("efs"))?;
+        let Some(fs) = out.file_systems().first() else {
+            return Ok(());
+        };
+        let id = fs.file_system_id().to_owned();
+        let owned = has_tag(
+            fs.tags().iter().map(|t| (t.key(), t.value())),
+            STACK_TAG,
+            &desired.stack,
+        );
+        self.names.set("efs", id.clone());
+        let mounts = aws
+            .efs
+            .describe_mount_targets()
+            .file_system_id(&id)
+            .send()
+            .await
+            .map_err(failed("efs mount targets"))?;
+        for m in mounts.mount_targets() {
+            self.mount_targets
+                .insert(m.subnet_id().to_owned(), m.mount_target_id().to_owned());
+        }
+        let points = aws
+            .efs
+            .describe_access_points()
+            .file_system_id(&id)
+            .send()
+            .await
+            .map_err(failed("efs access points"))?;
+        for p in points.access_points() {
+            let resource = tag_value(p.tags().iter().map(|t| (t.key(), t.value())), RESOURCE_TAG);
+            if let (Some(volume), Some(ap)) = (
+                resource
+                    .as_deref()
+                    .and_then(|r| r.strip_prefix("efs-access-point/")),
+                p.access_point_id(),
+            ) {
+                self.names.set(format!("efs-access-point:{volume}"), ap);
+                self.access_points.insert(volume.to_owned(), ap.to_owned());
+            }
+        }
+        self.efs = Some(Owned { id, owned });
+        Ok(())
+    }
+
+    async fn read_load_balancer(&mut self, aws: &Clients, desired: &Desired) -> Result<()> {
+        let Some(doc) = &desired.load_balancer else {
+            return self.read_orphan_elb(aws, desired).await;
+        };
+        let name = doc["loadBalancer"]["Name"].as_str().unwrap_or_default();
+        let found = aws.elb.describe_load_balancers().names(name).send().await;
+        let lb = match found {
+            Ok(out) => out.load_balancers().first().cloned(),
+            Err(e) if code_of(&e) == Some("LoadBalancerNotFound") => None,
+            Err(e) => return Err(failed(format!("load balancer {name}"))(e)),
+        };
+        if let Some(lb) = lb {
+            let arn = lb.load_balancer_arn().unwrap_or_default().to_owned();
+            if !self.elb_owned(aws, &arn, &desired.stack).await? {
+                return Err(Failure {
+                    resource: format!("load balancer {name}"),
+                    message: format!(
+                        "a load balancer of this name exists and is not tagged {STACK_TAG}={}; stackc leaves it alone: rename the stack or remove it",
+                        desired.stack
+                    ),
+                });
+            }
+            self.names.set("load-balancer", arn.clone());
+            self.load_balancer = Some(Item {
+                arn: arn.clone(),
+                view: elb_api::load_balancer_view(&lb),
+            });
+            let listeners = aws
+                .elb
+                .describe_listeners()
+                .load_balancer_arn(&arn)
+                .send()
+                .await
+                .map_err(failed("listener"))?;
+            let port = doc["listener"]["Port"].as_i64();
+            if let Some(l) = listeners
+                .listeners()
+                .iter()
+                .find(|l| l.port().map(i64::from) == port)
+            {
+                let larn = l.listener_arn().unwrap_or_default().to_owned();
+                self.names.set("listener", larn.clone());
+                self.listener = Some(Item {
+                    arn: larn.clone(),
+                    view: elb_api::listener_view(l),
+                });
+                self.read_rules(aws, &larn, &desired.stack).await?;
+            }
+        }
+        self.read_target_groups(aws, desired).await
+    }
+
+    /// Without routes there is no load balancer in the spec, but one may be left from before.
+    async fn read_orphan_elb(&mut self, aws: &Clients, desired: &Desired) -> Result<()> {
+        let name = crate::targets::ecs::elb_name(&desired.stack);
+        match aws.elb.describe_load_balancers().names(&name).send().await {
+            Ok(out) => {
+                if let Some(lb) = out.load_balancers().first() {
+                    let arn = lb.load_balancer_arn().unwrap_or_default().to_owned();
+                    if self.elb_owned(aws, &arn, &desired.stack).await? {
+                        self.names.set("load-balancer", arn.clone());
+                        self.load_balancer = Some(Item {
+                            arn,
+                            view: elb_api::load_balancer_view(lb),
+                        });
+                    }
+                }
+            }
+            Err(e) if code_of(&e) == Some("LoadBalancerNotFound") => {}
+            Err(e) => return Err(failed(format!("load balancer {name}"))(e)),
+        }
+        self.read_target_groups(aws, desired).await
+    }
+
+    async fn elb_owned(&self, aws: &Clients, arn: &str, stack: &str) -> Result<bool> {
+        Ok(elb_tags(aws, &[arn.to_owned()])
+            .await?
+            .get(arn)
+            .is_some_and(|tags| tags.get(STACK_TAG).map(String::as_str) == Some(stack)))
+    }
+
+    async fn read_rules(&mut self, aws: &Clients, listener: &str, stack: &str) -> Result<()> {
+        let out = aws
+            .elb
+            .describe_rules()
+            .listener_arn(listener)
+            .send()
+            .await
+            .map_err(failed("listener rules"))?;
+        let rules: Vec<_> = out
+            .rules()
+            .iter()
+            .filter(|r| r.is_default() != Some(true))
+            .collect();
+        let arns: Vec<String> = rules
+            .iter()
+            .filter_map(|r| r.rule_arn().map(str::to_owned))
+            .collect();
+        let tags = elb_tags(aws, &arns).await?;
+        for r in rules {
+            let arn = r.rule_arn().unwrap_or_default();
+            let Some(t) = tags.get(arn) else { continue };
+            if t.get(STACK_TAG).map(String::as_str) != Some(stack) {
+                continue;
+            }
+            if let Some(resource) = t.get(RESOURCE_TAG) {
+                self.rules.insert(
+                    resource.clone(),
+                    Item {
+                        arn: arn.to_owned(),
+                        view: elb_api::rule_view(r),
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+
+    async fn read_target_groups(&mut self, aws: &Clients, desired: &Desired) -> Result<()> {
+        let prefix = format!("{}-", crate::targets::ecs::elb_name(&desired.stack));
+        let mut groups = Vec::new();
+        let mut pages = aws.elb.describe_target_groups().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(failed("target groups"))?;
+            groups.extend(page.target_groups().iter().cloned());
+        }
+        let wanted: Vec<String> = desired
+            .load_balancer
+            .as_ref()
+            .and_then(|l| l["targetGroups"].as_object())
+            .map(|m| {
+                m.values()
+                    .filter_map(|g| g["Name"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        // Ours by name (desired) or by prefix (left from before); ownership decided by the tags.
+        let candidates: Vec<_> = groups
+            .into_iter()
+            .filter(|g| {
+                g.target_group_name()
+                    .is_some_and(|n| wanted.iter().any(|w| w == n) || n.starts_with(&prefix))
+            })
+            .collect();
+        let arns: Vec<String> = candidates
+            .iter()
+            .filter_map(|g| g.target_group_arn().map(str::to_owned))
+            .collect();
+        let tags = elb_tags(aws, &arns).await?;
+        for g in candidates {
+            let arn = g.target_group_arn().unwrap_or_default();
+            let Some(t) = tags.get(arn) else { continue };
+            let resource = t
+                .get(RESOURCE_TAG)
+                .and_then(|r| r.strip_prefix("target-group/"));
+            match (
+                t.get(STACK_TAG).map(String::as_str) == Some(desired.stack.as_str()),
+                resource,
+            ) {
+                (true, Some(service)) => {
+                    self.names.set(format!("target-group:{service}"), arn);
+                    self.target_groups.insert(
+                        service.to_owned(),
+                        Item {
+                            arn: arn.to_owned(),
+                            view: elb_api::target_group_view(&g),
+                        },
+                    );
+                }
+                _ if wanted
+                    .iter()
+                    .any(|w| Some(w.as_str()) == g.target_group_name()) =>
+                {
+                    return Err(Failure {
+                        resource: format!(
+                            "target group {}",
+                            g.target_group_name().unwrap_or_default()
+                        ),
+                        message: format!(
+                            "exists and is not tagged {STACK_TAG}={}; stackc leaves it alone",
+                            desired.stack
+                        ),
+                    });
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    async fn read_task_definitions(&mut self, aws: &Clients, desired: &Desired) -> Result<()> {
+        let mut families = Vec::new();
+        let mut pages = aws
+            .ecs
+            .list_task_definition_families()
+            .family_prefix(format!("{}-", desired.stack))
+            .status(aws_sdk_ecs::types::TaskDefinitionFamilyStatus::Active)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            families.extend(
+                page.map_err(failed("task definition families"))?
+                    .families()
+                    .iter()
+                    .cloned(),
+            );
+        }
+        for family in families {
+            let out = match aws
+                .ecs
+                .describe_task_definition()
+                .task_definition(&family)
+                .include(aws_sdk_ecs::types::TaskDefinitionField::Tags)
+                .send()
+                .await
+            {
+                Ok(out) => out,
+                Err(e) if code_of(&e) == Some("ClientException") => continue,
+                Err(e) => return Err(failed(format!("task definition {family}"))(e)),
+            };
+            let tags: Vec<(&str, &str)> = out
+                .tags()
+                .iter()
+                .filter_map(|t| Some((t.key()?, t.value()?)))
+                .collect();
+            if !has_tag(tags.iter().copied(), STACK_TAG, &desired.stack) {
+                continue;
+            }
+            let Some(name) = tag_value(tags.iter().copied(), RESOURCE_TAG)
+                .and_then(|r| r.strip_prefix("task-definition/").map(str::to_owned))
+            else {
+                continue;
+            };
+            // A family whose revisions are all deregistered is gone (some listings still name it).
+            let Some(td) = out.task_definition().filter(|t| {
+                t.status() != Some(&aws_sdk_ecs::types::TaskDefinitionStatus::Inactive)
+            }) else {
+                continue;
+            };
+            if !desired.task_definitions.contains_key(&name) {
+                self.stale_families.push(family.clone());
+                continue;
+            }
+            self.task_definitions.insert(
+                name,
+                TaskDefinition {
+                    family: family.clone(),
+                    arn: td.task_definition_arn().unwrap_or_default().to_owned(),
+                    digest: tag_value(tags.iter().copied(), DIGEST_TAG),
+                    ran: tag_value(tags.iter().copied(), RAN_TAG).is_some(),
+                    view: ecs_api::task_definition_view(td),
+                },
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Tags of ELB resources by ARN (at most 20 a call).
+pub async fn elb_tags(
+    aws: &Clients,
+    arns: &[String],
+) -> Result<BTreeMap<String, BTreeMap<String, String>>> {
+    let mut out = BTreeMap::new();
+    for chunk in arns.chunks(20) {
+        let res = aws
+            .elb
+            .describe_tags()
+            .set_resource_arns(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(failed("load balancer tags"))?;
+        for d in res.tag_descriptions() {
+            let tags = d
+                .tags()
+                .iter()
+                .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
+                .collect();
+            out.insert(d.resource_arn().unwrap_or_default().to_owned(), tags);
+        }
+    }
+    Ok(out)
+}
+
+async fn read_cluster(aws: &Clients, desired: &Desired) -> Result<Option<Owned>> {
+    let out = aws
+        .ecs
+        .describe_clusters()
+        .clusters(&desired.cluster_name)
+        .include(aws_sdk_ecs::types::ClusterField::Tags)
+        .send()
+        .await
+        .map_err(failed(format!("cluster {}", desired.cluster_name)))?;
+    Ok(out
+        .clusters()
+        .iter()
+        .find(|c| c.status() == Some("ACTIVE"))
+        .map(|c| Owned {
+            id: c.cluster_arn().unwrap_or_default().to_owned(),
+            owned: has_tag(
+                c.tags().iter().filter_map(|t| Some((t.key()?, t.value()?))),
+                STACK_TAG,
+                &desired.stack,
+            ),
+        }))
+}
+
+async fn read_log_group(aws: &Clients, desired: &Desired) -> Result<Option<LogGroup>> {
+    let name = desired.log_group["logGroupName"]
+        .as_str()
+        .unwrap_or_default();
+    let out = aws
+        .logs
+        .describe_log_groups()
+        .log_group_name_prefix(name)
+        .send()
+        .await
+        .map_err(failed(format!("log group {name}")))?;
+    let Some(group) = out
+        .log_groups()
+        .iter()
+        .find(|g| g.log_group_name() == Some(name))
+    else {
+        return Ok(None);
+    };
+    let arn = group
+        .log_group_arn()
+        .map(str::to_owned)
+        .or_else(|| group.arn().map(|a| a.trim_end_matches(":*").to_owned()))
+        .unwrap_or_default();
+    let tags = aws
+        .logs
+        .list_tags_for_resource()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .map_err(failed(format!("log group {name}")))?;
+    let owned = tags
+        .tags()
+        .is_some_and(|t| t.get(STACK_TAG) == Some(&desired.stack));
+    Ok(Some(LogGroup {
+        arn,
+        retention: group.retention_in_days(),
+        owned,
+    }))
+}
+
+async fn read_parameters(aws: &Clients, stack: &str) -> Result<BTreeMap<String, Parameter>> {
+    let mut out = BTreeMap::new();
+    let mut pages = aws
+        .ssm
+        .get_parameters_by_path()
+        .path(format!("/stackc/{stack}/"))
+        .with_decryption(true)
+        .into_paginator()
+        .send();
+    let mut found = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(failed("parameters"))?;
+        found.extend(page.parameters().iter().cloned());
+    }
+    for p in found {
+        let name = p.name().unwrap_or_default().to_owned();
+        let tags = aws
+            .ssm
+            .list_tags_for_resource()
+            .resource_type(aws_sdk_ssm::types::ResourceTypeForTagging::Parameter)
+            .resource_id(&name)
+            .send()
+            .await
+            .map_err(failed(format!("parameter {name}")))?;
+        let owned = has_tag(
+            tags.tag_list().iter().map(|t| (t.key(), t.value())),
+            STACK_TAG,
+            stack,
+        );
+        out.insert(
+            name,
+            Parameter {
+                value: p.value().unwrap_or_default().to_owned(),
+                owned,
+            },
+        );
+    }
+    Ok(out)
+}
+
+async fn read_groups(aws: &Clients, stack: &str) -> Result<BTreeMap<String, Group>> {
+    use aws_sdk_ec2::types::Filter;
+    let out = aws
+        .ec2
+        .describe_security_groups()
+        .filters(
+            Filter::builder()
+                .name(format!("tag:{STACK_TAG}"))
+                .values(stack)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(failed("security groups"))?;
+    let mut groups = BTreeMap::new();
+    for g in out.security_groups() {
+        let resource = tag_value(
+            g.tags().iter().filter_map(|t| Some((t.key()?, t.value()?))),
+            RESOURCE_TAG,
+        );
+        let Some(owner) =
+            resource.and_then(|r| r.strip_prefix("security-group/").map(str::to_owned))
+        else {
+            continue;
+        };
+        let rules = g
+            .ip_permissions()
+            .iter()
+            .flat_map(split_permission)
+            .collect();
+        groups.insert(
+            owner,
+            Group {
+                id: g.group_id().unwrap_or_default().to_owned(),
+                rules,
+            },
+        );
+    }
+    Ok(groups)
+}
+
+async fn read_services(aws: &Clients, desired: &Desired) -> Result<BTreeMap<String, Service>> {
+    let mut arns = Vec::new();
+    let mut pages = aws
+        .ecs
+        .list_services()
+        .cluster(&desired.cluster_name)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        arns.extend(
+            page.map_err(failed("services"))?
+                .service_arns()
+                .iter()
+                .cloned(),
+        );
+    }
+    let mut services = BTreeMap::new();
+    for chunk in arns.chunks(10) {
+        let out = aws
+            .ecs
+            .describe_services()
+            .cluster(&desired.cluster_name)
+            .set_services(Some(chunk.to_vec()))
+            .include(aws_sdk_ecs::types::ServiceField::Tags)
+            .send()
+            .await
+            .map_err(failed("services"))?;
+        for s in out.services() {
+            if s.status() != Some("ACTIVE") {
+                continue;
+            }
+            let tags: Vec<(&str, &str)> = s
+                .tags()
+                .iter()
+                .filter_map(|t| Some((t.key()?, t.value()?)))
+                .collect();
+            if !has_tag(tags.iter().copied(), STACK_TAG, &desired.stack) {
+                continue;
+            }
+            let Some(name) = tag_value(tags.iter().copied(), RESOURCE_TAG)
+                .and_then(|r| r.strip_prefix("service/").map(str::to_owned))
+            else {
+                continue;
+            };
+            services.insert(
+                name,
+                Service {
+                    arn: s.service_arn().unwrap_or_default().to_owned(),
+                    task_definition: s.task_definition().unwrap_or_default().to_owned(),
+                    view: ecs_api::service_view(s),
+                },
+            );
+        }
+    }
+    Ok(services)
+}
+
+/// Replaces every known id in a live view by its placeholder name, so it compares with documents.
+pub fn symbolize(v: &Value, names: &Names) -> Value {
+    match v {
+        Value::String(s) => names.symbol_of(s).map_or_else(|| v.clone(), Value::String),
+        Value::Array(items) => Value::Array(items.iter().map(|i| symbolize(i, names)).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, i)| (k.clone(), symbolize(i, names)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}

@@ -1,0 +1,65 @@
+//! `plan`, `apply` and `destroy`: the ECS target's artifacts deployed with the AWS SDK.
+//!
+//! The documents `stackc build --target ecs` writes are what gets deployed, placeholders filled
+//! with what exists. Only resources tagged `stackc:stack = <stack>` are read as the stack's, changed
+//! or deleted; everything is created with that tag in the same call, so an interrupted apply leaves
+//! nothing the next one cannot find.
+
+mod apply;
+pub mod aws;
+mod delete;
+mod desired;
+mod ecs_api;
+mod elb_api;
+pub mod json;
+mod live;
+pub mod plan;
+
+use std::time::Duration;
+
+pub use apply::Options;
+pub use aws::{Clients, Failure};
+pub use desired::Desired;
+pub use live::Live;
+pub use plan::Plan;
+
+use crate::compile::Compiled;
+
+/// Reads what exists and compares it with the spec.
+pub async fn plan(aws: &Clients, desired: &Desired) -> Result<(Live, Plan), Failure> {
+    // Boxed: reading every service's state makes a large future.
+    let live = Box::pin(Live::read(aws, desired)).await?;
+    let plan = plan::compute(desired, &live);
+    Ok((live, plan))
+}
+
+/// Reads what the stack owns, to delete all of it.
+pub async fn destroy_plan(aws: &Clients, desired: &Desired) -> Result<(Live, Plan), Failure> {
+    // Boxed: reading every service's state makes a large future.
+    let live = Box::pin(Live::read(aws, desired)).await?;
+    let plan = plan::destroy(&live);
+    Ok((live, plan))
+}
+
+pub async fn execute(
+    aws: &Clients,
+    desired: &Desired,
+    live: &Live,
+    plan: &Plan,
+    options: &Options,
+) -> Result<(), Failure> {
+    apply::execute(aws, desired, live, plan, options).await
+}
+
+pub fn desired(compiled: &Compiled) -> Result<Desired, String> {
+    Desired::from_compiled(compiled)
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_mins(20),
+            poll: Duration::from_secs(5),
+        }
+    }
+}

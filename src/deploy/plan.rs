@@ -1,0 +1,624 @@
+//! The difference between the documents and what exists: the changes `apply` makes, in a form to
+//! read (and `--format json`).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::desired::Desired;
+use super::json::{self, Names, flatten, str_of, tags_of};
+use super::live::{Live, rule_key, symbolize};
+use super::{ecs_api, elb_api};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Create,
+    Update,
+    Run,
+    Delete,
+}
+
+/// What a change acts on; the order of the variants is the order `apply` creates them in.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Step {
+    Cluster,
+    LogGroup,
+    Parameter(String),
+    Group(String),
+    Ingress(String),
+    Efs,
+    MountTarget(String),
+    AccessPoint(String),
+    LoadBalancer,
+    TargetGroup(String),
+    Listener,
+    Rule(String),
+    TaskDefinition(String),
+    Job(String),
+    Service(String),
+}
+
+impl Step {
+    #[must_use]
+    pub fn resource(&self) -> String {
+        match self {
+            Step::Cluster => "cluster".into(),
+            Step::LogGroup => "log-group".into(),
+            Step::Parameter(n) => format!("parameter {n}"),
+            Step::Group(o) => format!("security-group/{o}"),
+            Step::Ingress(o) => format!("security-group/{o} ingress"),
+            Step::Efs => "efs".into(),
+            Step::MountTarget(s) => format!("efs mount-target/{s}"),
+            Step::AccessPoint(v) => format!("efs access-point/{v}"),
+            Step::LoadBalancer => "load-balancer".into(),
+            Step::TargetGroup(s) => format!("target-group/{s}"),
+            Step::Listener => "listener".into(),
+            Step::Rule(r) => r.clone(),
+            Step::TaskDefinition(n) => format!("task-definition/{n}"),
+            Step::Job(n) => format!("job/{n}"),
+            Step::Service(n) => format!("service/{n}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldChange {
+    pub field: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Change {
+    pub action: Action,
+    pub resource: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldChange>,
+    #[serde(skip)]
+    pub step: Step,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Plan {
+    pub changes: Vec<Change>,
+    /// What stops an apply: a parameter only you can write, a change AWS cannot make in place.
+    pub problems: Vec<String>,
+}
+
+impl Plan {
+    fn add(&mut self, action: Action, step: Step, fields: Vec<FieldChange>) {
+        self.changes.push(Change {
+            action,
+            resource: step.resource(),
+            fields,
+            step,
+        });
+    }
+
+    #[must_use]
+    pub fn has(&self, step: &Step) -> bool {
+        self.changes.iter().any(|c| &c.step == step)
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    #[must_use]
+    pub fn render_human(&self) -> String {
+        let mut out = String::new();
+        for c in &self.changes {
+            let sign = match c.action {
+                Action::Create => "+ create",
+                Action::Update => "~ update",
+                Action::Run => "> run   ",
+                Action::Delete => "- delete",
+            };
+            let _ = writeln!(out, "{sign} {}", c.resource);
+            for f in &c.fields {
+                let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".into());
+                let _ = writeln!(
+                    out,
+                    "      {}: {} -> {}",
+                    f.field,
+                    show(&f.before),
+                    show(&f.after)
+                );
+            }
+        }
+        for p in &self.problems {
+            let _ = writeln!(out, "! {p}");
+        }
+        let count = |a: Action| self.changes.iter().filter(|c| c.action == a).count();
+        if self.changes.is_empty() {
+            out.push_str("No changes: the stack matches the spec.\n");
+        } else {
+            let _ = writeln!(
+                out,
+                "Plan: {} to create, {} to update, {} to run, {} to delete.",
+                count(Action::Create),
+                count(Action::Update),
+                count(Action::Run),
+                count(Action::Delete)
+            );
+        }
+        out
+    }
+}
+
+/// `path: before -> after` for every field that differs (lists keyed by item names).
+#[must_use]
+pub fn field_diff(desired: &Value, live: &Value) -> Vec<FieldChange> {
+    let (d, l) = (flatten(desired), flatten(live));
+    let keys: BTreeSet<&String> = d.keys().chain(l.keys()).collect();
+    keys.into_iter()
+        .filter(|k| d.get(*k) != l.get(*k))
+        .map(|k| FieldChange {
+            field: k.clone(),
+            before: l.get(k).cloned(),
+            after: d.get(k).cloned(),
+        })
+        .collect()
+}
+
+fn secret_change() -> Vec<FieldChange> {
+    vec![FieldChange {
+        field: "value".into(),
+        before: Some("(secret)".into()),
+        after: Some("(secret, changed)".into()),
+    }]
+}
+
+/// A document with the placeholders of things not created yet left as their names.
+#[must_use]
+pub fn symbolic(doc: &Value, names: &Names) -> Value {
+    json::fill(doc, names, true).unwrap_or_else(|_| doc.clone())
+}
+
+/// The derived value of a parameter, from the live values of those it is made of.
+#[must_use]
+pub fn derived_value(
+    param: &Value,
+    live: &Live,
+    fresh: &BTreeMap<String, String>,
+) -> Option<String> {
+    let mut value = String::new();
+    for part in json::list_of(param, "from") {
+        let part = part.as_str()?;
+        if let Some(name) = part.strip_prefix("{{").and_then(|p| p.strip_suffix("}}")) {
+            let v = fresh
+                .get(name)
+                .or_else(|| live.parameters.get(name).map(|p| &p.value))?;
+            value.push_str(v);
+        } else {
+            value.push_str(part);
+        }
+    }
+    Some(value)
+}
+
+/// Ingress rule keys of a security group document, sources by placeholder name.
+#[must_use]
+pub fn desired_rules(ingress: &Value, names: &Names) -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::new();
+    let doc = symbolic(ingress, names);
+    for p in json::list_of(&doc, "IpPermissions") {
+        let protocol = str_of(p, "IpProtocol").unwrap_or_else(|| "tcp".into());
+        let from = json::int_of(p, "FromPort").unwrap_or(-1);
+        let to = json::int_of(p, "ToPort").unwrap_or(-1);
+        for r in json::list_of(p, "IpRanges") {
+            let cidr = str_of(r, "CidrIp").unwrap_or_default();
+            out.insert(rule_key(&protocol, from, to, &cidr), r.clone());
+        }
+        for g in json::list_of(p, "UserIdGroupPairs") {
+            let id = str_of(g, "GroupId").unwrap_or_default();
+            out.insert(rule_key(&protocol, from, to, &id), g.clone());
+        }
+    }
+    out
+}
+
+#[must_use]
+pub fn live_rule_keys(live: &Live, owner: &str) -> BTreeSet<String> {
+    live.groups
+        .get(owner)
+        .map(|g| {
+            g.rules
+                .keys()
+                .map(|k| {
+                    // The source is the last word: an id to show by name.
+                    let (head, source) = k.rsplit_once(' ').unwrap_or((k, ""));
+                    let source = live
+                        .names
+                        .symbol_of(source)
+                        .unwrap_or_else(|| source.to_owned());
+                    format!("{head} {source}")
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn resource_tag(doc: &Value, key: &str) -> Option<String> {
+    tags_of(doc, key)
+        .into_iter()
+        .find(|(k, _)| k == super::live::RESOURCE_TAG)
+        .map(|(_, v)| v)
+}
+
+/// Without the tags: they are how stackc finds things, not what it compares.
+fn untagged(doc: &Value) -> Value {
+    let mut doc = doc.clone();
+    if let Some(m) = doc.as_object_mut() {
+        m.remove("tags");
+        m.remove("Tags");
+    }
+    doc
+}
+
+pub fn compute(desired: &Desired, live: &Live) -> Plan {
+    let mut plan = Plan::default();
+    let names = &live.names;
+    if live.cluster.is_none() {
+        plan.add(Action::Create, Step::Cluster, Vec::new());
+    }
+    match &live.log_group {
+        None => plan.add(Action::Create, Step::LogGroup, Vec::new()),
+        Some(g) if g.retention != Some(desired.log_retention) => plan.add(
+            Action::Update,
+            Step::LogGroup,
+            vec![FieldChange {
+                field: "retentionInDays".into(),
+                before: g.retention.map(|r| r.to_string()),
+                after: Some(desired.log_retention.to_string()),
+            }],
+        ),
+        Some(_) => {}
+    }
+    parameters(&mut plan, desired, live);
+    groups(&mut plan, desired, live);
+    efs(&mut plan, desired, live);
+    load_balancer(&mut plan, desired, live);
+    let mut new_revisions = BTreeSet::new();
+    for (name, doc) in &desired.task_definitions {
+        let doc = untagged(&symbolic(doc, names));
+        let step = Step::TaskDefinition(name.clone());
+        match live.task_definitions.get(name) {
+            None => {
+                plan.add(Action::Create, step, Vec::new());
+                new_revisions.insert(name.clone());
+            }
+            Some(td) => {
+                let fields = field_diff(&doc, &symbolize(&td.view, names));
+                if td.digest.as_deref() != Some(json::digest(&doc).as_str()) || !fields.is_empty() {
+                    plan.add(Action::Update, step, fields);
+                    new_revisions.insert(name.clone());
+                }
+            }
+        }
+    }
+    for family in &live.stale_families {
+        plan.add(
+            Action::Delete,
+            Step::TaskDefinition(family.clone()),
+            Vec::new(),
+        );
+    }
+    for job in &desired.jobs {
+        let ran = live.task_definitions.get(job).is_some_and(|t| t.ran);
+        if new_revisions.contains(job) || !ran {
+            plan.add(Action::Run, Step::Job(job.clone()), Vec::new());
+        }
+    }
+    for (name, doc) in &desired.services {
+        let step = Step::Service(name.clone());
+        let Some(service) = live.services.get(name) else {
+            plan.add(Action::Create, step, Vec::new());
+            continue;
+        };
+        let mut want = ecs_api::service_doc_view(&symbolic(doc, names));
+        let mut have = symbolize(&service.view, names);
+        // What the service API does not report back (some emulators leave these out) cannot differ.
+        for key in ["deploymentConfiguration", "healthCheckGracePeriodSeconds"] {
+            if have.get(key).is_none()
+                && let Some(m) = want.as_object_mut()
+            {
+                m.remove(key);
+            }
+        }
+        ecs_api::sort_sets(&mut want);
+        ecs_api::sort_sets(&mut have);
+        let mut fields = field_diff(&want, &have);
+        let latest = live.task_definitions.get(name).map(|t| t.arn.as_str());
+        if new_revisions.contains(name) || latest != Some(service.task_definition.as_str()) {
+            fields.push(FieldChange {
+                field: "taskDefinition".into(),
+                before: Some(short_arn(&service.task_definition)),
+                after: Some(if new_revisions.contains(name) {
+                    "(new revision)".into()
+                } else {
+                    latest.map(short_arn).unwrap_or_default()
+                }),
+            });
+        }
+        if !fields.is_empty() {
+            plan.add(Action::Update, step, fields);
+        }
+    }
+    for name in live.services.keys() {
+        if !desired.services.contains_key(name) {
+            plan.add(Action::Delete, Step::Service(name.clone()), Vec::new());
+        }
+    }
+    plan
+}
+
+fn short_arn(arn: &str) -> String {
+    arn.rsplit('/').next().unwrap_or(arn).to_owned()
+}
+
+fn parameters(plan: &mut Plan, desired: &Desired, live: &Live) {
+    let mut wanted = BTreeSet::new();
+    for p in &desired.parameters {
+        let name = str_of(p, "name").unwrap_or_default();
+        wanted.insert(name.clone());
+        let existing = live.parameters.get(&name);
+        let step = Step::Parameter(name.clone());
+        match str_of(p, "source").as_deref() {
+            Some("user") => {
+                if existing.is_none() {
+                    plan.problems.push(format!(
+                        "parameter {name} is yours to write: aws ssm put-parameter --type SecureString --name {name} --value …"
+                    ));
+                }
+            }
+            Some("derived") => match (existing, derived_value(p, live, &BTreeMap::new())) {
+                (None, _) => plan.add(Action::Create, step, Vec::new()),
+                (Some(e), Some(v)) if e.value == v => {}
+                (Some(_), _) => plan.add(Action::Update, step, secret_change()),
+            },
+            _ => {
+                if existing.is_none() {
+                    plan.add(Action::Create, step, Vec::new());
+                }
+            }
+        }
+    }
+    for (name, p) in &live.parameters {
+        if p.owned && !wanted.contains(name) {
+            plan.add(Action::Delete, Step::Parameter(name.clone()), Vec::new());
+        }
+    }
+}
+
+fn groups(plan: &mut Plan, desired: &Desired, live: &Live) {
+    for (owner, group) in &desired.groups {
+        if !live.groups.contains_key(owner) {
+            plan.add(Action::Create, Step::Group(owner.clone()), Vec::new());
+        }
+        let want: BTreeSet<String> = group
+            .ingress
+            .as_ref()
+            .map(|i| desired_rules(i, &live.names).into_keys().collect())
+            .unwrap_or_default();
+        let have = live_rule_keys(live, owner);
+        let mut fields: Vec<FieldChange> = want
+            .difference(&have)
+            .map(|k| FieldChange {
+                field: "ingress".into(),
+                before: None,
+                after: Some(k.clone()),
+            })
+            .collect();
+        fields.extend(have.difference(&want).map(|k| FieldChange {
+            field: "ingress".into(),
+            before: Some(k.clone()),
+            after: None,
+        }));
+        if !fields.is_empty() {
+            plan.add(Action::Update, Step::Ingress(owner.clone()), fields);
+        }
+    }
+    for owner in live.groups.keys() {
+        if !desired.groups.contains_key(owner) {
+            plan.add(Action::Delete, Step::Group(owner.clone()), Vec::new());
+        }
+    }
+}
+
+fn efs(plan: &mut Plan, desired: &Desired, live: &Live) {
+    let Some(doc) = &desired.efs else {
+        if live.efs.as_ref().is_some_and(|e| e.owned) {
+            plan.add(Action::Delete, Step::Efs, Vec::new());
+        }
+        return;
+    };
+    if live.efs.is_none() {
+        plan.add(Action::Create, Step::Efs, Vec::new());
+    }
+    let doc = symbolic(doc, &live.names);
+    for subnet in json::strings_of(&doc["mountTargets"], "SubnetIds").unwrap_or_default() {
+        if !live.mount_targets.contains_key(&subnet) {
+            plan.add(Action::Create, Step::MountTarget(subnet), Vec::new());
+        }
+    }
+    if let Some(points) = doc["accessPoints"].as_object() {
+        for volume in points.keys() {
+            if !live.access_points.contains_key(volume) {
+                plan.add(
+                    Action::Create,
+                    Step::AccessPoint(volume.clone()),
+                    Vec::new(),
+                );
+            }
+        }
+    }
+}
+
+fn load_balancer(plan: &mut Plan, desired: &Desired, live: &Live) {
+    let names = &live.names;
+    let Some(doc) = &desired.load_balancer else {
+        for service in live.target_groups.keys() {
+            plan.add(
+                Action::Delete,
+                Step::TargetGroup(service.clone()),
+                Vec::new(),
+            );
+        }
+        if live.load_balancer.is_some() {
+            plan.add(Action::Delete, Step::LoadBalancer, Vec::new());
+        }
+        return;
+    };
+    let doc = symbolic(doc, names);
+    match &live.load_balancer {
+        None => plan.add(Action::Create, Step::LoadBalancer, Vec::new()),
+        Some(lb) => {
+            let mut want = elb_api::load_balancer_doc_view(&doc["loadBalancer"]);
+            let mut have = symbolize(&lb.view, names);
+            elb_api::sort_sets(&mut want);
+            elb_api::sort_sets(&mut have);
+            let fields = field_diff(&want, &have);
+            if fields
+                .iter()
+                .any(|f| f.field == "Scheme" || f.field == "Type")
+            {
+                plan.problems.push(
+                    "the load balancer's scheme or type changed, which AWS cannot change in place: run `stackc destroy`, then apply".into(),
+                );
+            } else if !fields.is_empty() {
+                plan.add(Action::Update, Step::LoadBalancer, fields);
+            }
+        }
+    }
+    match &live.listener {
+        None => plan.add(Action::Create, Step::Listener, Vec::new()),
+        Some(l) => {
+            let fields = field_diff(
+                &elb_api::listener_doc_view(&doc["listener"]),
+                &symbolize(&l.view, names),
+            );
+            if !fields.is_empty() {
+                plan.add(Action::Update, Step::Listener, fields);
+            }
+        }
+    }
+    let groups = doc["targetGroups"].as_object().cloned().unwrap_or_default();
+    for (service, group) in &groups {
+        let step = Step::TargetGroup(service.clone());
+        match live.target_groups.get(service) {
+            None => plan.add(Action::Create, step, Vec::new()),
+            Some(tg) => {
+                let fields = field_diff(
+                    &elb_api::target_group_doc_view(group),
+                    &symbolize(&tg.view, names),
+                );
+                let fixed: Vec<&FieldChange> = fields
+                    .iter()
+                    .filter(|f| elb_api::TARGET_GROUP_FIXED.iter().any(|k| f.field == *k))
+                    .collect();
+                if let Some(f) = fixed.first() {
+                    plan.problems.push(format!(
+                        "target-group/{service}: {} changed ({} -> {}), which needs a new target group: run `stackc destroy`, then apply",
+                        f.field,
+                        f.before.as_deref().unwrap_or("none"),
+                        f.after.as_deref().unwrap_or("none"),
+                    ));
+                } else if !fields.is_empty() {
+                    plan.add(Action::Update, step, fields);
+                }
+            }
+        }
+    }
+    let mut wanted_rules = BTreeSet::new();
+    for rule in json::list_of(&doc, "rules") {
+        let Some(resource) = resource_tag(rule, "Tags") else {
+            continue;
+        };
+        wanted_rules.insert(resource.clone());
+        let step = Step::Rule(resource.clone());
+        match live.rules.get(&resource) {
+            None => plan.add(Action::Create, step, Vec::new()),
+            Some(r) => {
+                let fields = field_diff(&elb_api::rule_doc_view(rule), &symbolize(&r.view, names));
+                if !fields.is_empty() {
+                    plan.add(Action::Update, step, fields);
+                }
+            }
+        }
+    }
+    for resource in live.rules.keys() {
+        if !wanted_rules.contains(resource) {
+            plan.add(Action::Delete, Step::Rule(resource.clone()), Vec::new());
+        }
+    }
+    for service in live.target_groups.keys() {
+        if !groups.contains_key(service) {
+            plan.add(
+                Action::Delete,
+                Step::TargetGroup(service.clone()),
+                Vec::new(),
+            );
+        }
+    }
+}
+
+/// Everything the stack owns, to delete.
+#[must_use]
+pub fn destroy(live: &Live) -> Plan {
+    let mut plan = Plan::default();
+    for name in live.services.keys() {
+        plan.add(Action::Delete, Step::Service(name.clone()), Vec::new());
+    }
+    for resource in live.rules.keys() {
+        plan.add(Action::Delete, Step::Rule(resource.clone()), Vec::new());
+    }
+    if live.load_balancer.is_some() {
+        plan.add(Action::Delete, Step::LoadBalancer, Vec::new());
+    }
+    for service in live.target_groups.keys() {
+        plan.add(
+            Action::Delete,
+            Step::TargetGroup(service.clone()),
+            Vec::new(),
+        );
+    }
+    for td in live.task_definitions.values() {
+        plan.add(
+            Action::Delete,
+            Step::TaskDefinition(td.family.clone()),
+            Vec::new(),
+        );
+    }
+    for family in &live.stale_families {
+        plan.add(
+            Action::Delete,
+            Step::TaskDefinition(family.clone()),
+            Vec::new(),
+        );
+    }
+    if live.efs.as_ref().is_some_and(|e| e.owned) {
+        plan.add(Action::Delete, Step::Efs, Vec::new());
+    }
+    for owner in live.groups.keys() {
+        plan.add(Action::Delete, Step::Group(owner.clone()), Vec::new());
+    }
+    for (name, p) in &live.parameters {
+        if p.owned {
+            plan.add(Action::Delete, Step::Parameter(name.clone()), Vec::new());
+        }
+    }
+    if live.log_group.as_ref().is_some_and(|g| g.owned) {
+        plan.add(Action::Delete, Step::LogGroup, Vec::new());
+    }
+    if live.cluster.as_ref().is_some_and(|c| c.owned) {
+        plan.add(Action::Delete, Step::Cluster, Vec::new());
+    }
+    plan
+}

@@ -1,0 +1,434 @@
+//! `plan` / `apply` / `destroy` against a moto server (the AWS emulator, from `PyPI` into .venv-aws by
+//! scripts/install-tools), behind tests/aws/proxy.py, which counts the calls and cuts an apply off at
+//! its k-th mutating call. tests/aws/state.py prints what exists, normalized, to compare runs.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const REGION: &str = "eu-west-1";
+
+struct Moto {
+    python: PathBuf,
+    moto: Child,
+    proxy: Child,
+    moto_port: u16,
+    proxy_port: u16,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.moto.kill();
+        let _ = self.proxy.kill();
+        let _ = self.moto.wait();
+        let _ = self.proxy.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn http(port: u16, method: &str, path: &str, body: &str) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out.split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default()
+}
+
+fn wait_for(port: u16) {
+    let deadline = Instant::now() + Duration::from_mins(1);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "port {port} never opened");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+impl Moto {
+    fn start() -> Option<Self> {
+        let python = common::root().join(".venv-aws/bin/python");
+        let installed = python.exists()
+            && Command::new(&python)
+                .args(["-c", "import moto.server"])
+                .status()
+                .is_ok_and(|s| s.success());
+        if !installed {
+            common::skip_or_fail("moto is not installed; run scripts/install-tools");
+            return None;
+        }
+        let (moto_port, proxy_port) = (free_port(), free_port());
+        let aws = common::root().join("tests/aws");
+        let moto = Command::new(&python)
+            .arg(aws.join("moto_server.py"))
+            .arg(moto_port.to_string())
+            // Services report their tasks running, so waits for stability end.
+            .env("MOTO_ECS_SERVICE_RUNNING", "10")
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let proxy = Command::new(&python)
+            .arg(aws.join("proxy.py"))
+            .args([proxy_port.to_string(), moto_port.to_string()])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        wait_for(moto_port);
+        wait_for(proxy_port);
+        Some(Self {
+            python,
+            moto,
+            proxy,
+            moto_port,
+            proxy_port,
+        })
+    }
+
+    fn direct(&self) -> String {
+        format!("http://127.0.0.1:{}", self.moto_port)
+    }
+
+    /// Empties moto (back to its default VPC) and the proxy's counts.
+    fn reset(&self) {
+        http(self.moto_port, "POST", "/moto-api/reset", "");
+        http(
+            self.moto_port,
+            "POST",
+            "/moto-api/state-manager/set-transition",
+            r#"{"model_name": "ecs::task", "transition": {"progression": "immediate"}}"#,
+        );
+        self.stats_reset();
+    }
+
+    fn stats_reset(&self) {
+        http(self.proxy_port, "POST", "/__proxy/reset", "");
+    }
+
+    /// (calls, mutating calls) since the last reset.
+    fn stats(&self) -> (u64, u64) {
+        let v: serde_json::Value =
+            serde_json::from_str(&http(self.proxy_port, "GET", "/__proxy/stats", "")).unwrap();
+        (
+            v["calls"].as_u64().unwrap(),
+            v["mutating"].as_u64().unwrap(),
+        )
+    }
+
+    fn fault(&self, spec: &str) {
+        http(self.proxy_port, "POST", "/__proxy/fault", spec);
+    }
+
+    /// Runs boto3 code against moto directly (`c(name)` is a client).
+    fn boto(&self, code: &str) {
+        let prelude = format!(
+            "import boto3\nc = lambda n: boto3.client(n, endpoint_url='{}', region_name='{REGION}', aws_access_key_id='t', aws_secret_access_key='t')\n",
+            self.direct()
+        );
+        let out = Command::new(&self.python)
+            .args(["-c", &(prelude + code)])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", common::text(&out.stderr));
+    }
+
+    fn state(&self) -> serde_json::Value {
+        let out = Command::new(&self.python)
+            .arg(common::root().join("tests/aws/state.py"))
+            .args([&self.direct(), REGION])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", common::text(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    fn stackc(&self, args: &[&str]) -> Output {
+        let mut all: Vec<&str> = args.to_vec();
+        if matches!(args[0], "apply" | "destroy") {
+            all.extend(["--poll-interval", "0.05", "--wait-timeout", "60"]);
+        }
+        Command::new(env!("CARGO_BIN_EXE_stackc"))
+            .args(&all)
+            .env(
+                "AWS_ENDPOINT_URL",
+                format!("http://127.0.0.1:{}", self.proxy_port),
+            )
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", "/nonexistent")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .unwrap()
+    }
+}
+
+/// The shop example (services with routes, postgres, redis, a volume, a migration job), on the
+/// default VPC: moto has none of the example's subnets.
+fn shop(dir: &Path, edit: impl Fn(String) -> String) -> String {
+    let text = std::fs::read_to_string(common::root().join("examples/shop/stack.toml")).unwrap();
+    let text: String = text
+        .lines()
+        .filter(|l| !l.starts_with("subnets = "))
+        .fold(String::new(), |out, l| out + l + "\n");
+    let path = dir.join("stack.toml");
+    std::fs::write(&path, edit(text)).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+fn ok(out: &Output, what: &str) {
+    assert!(
+        out.status.success(),
+        "{what} failed:\n{}\n{}",
+        common::text(&out.stdout),
+        common::text(&out.stderr)
+    );
+}
+
+const USER_SECRET: &str =
+    "c('ssm').put_parameter(Name='/stackc/shop/stripe-key', Value='sk_test', Type='SecureString')";
+
+#[test]
+fn apply_is_idempotent_plans_exact_changes_and_destroys_only_its_own() {
+    let Some(moto) = Moto::start() else { return };
+    moto.reset();
+    let dir = tempfile::tempdir().unwrap();
+    let spec = shop(dir.path(), |t| t);
+
+    // A secret only the user can write: the plan says so, and apply refuses before changing anything.
+    let out = moto.stackc(&["apply", &spec, "--yes"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(common::text(&out.stdout).contains("/stackc/shop/stripe-key is yours to write"));
+    assert_eq!(
+        moto.stats().1,
+        0,
+        "nothing may change before the user's secret exists"
+    );
+
+    moto.boto(USER_SECRET);
+    // Things beside the stack that it must never touch.
+    moto.boto(
+        "vpc = c('ec2').describe_vpcs(Filters=[{'Name': 'is-default', 'Values': ['true']}])['Vpcs'][0]['VpcId']\n\
+         c('ec2').create_security_group(GroupName='outsider', Description='not the stack', VpcId=vpc)\n\
+         c('elbv2').create_target_group(Name='shop-outsider', Protocol='HTTP', Port=80, VpcId=vpc, TargetType='ip')\n\
+         c('ssm').put_parameter(Name='/stackc/shop/outsider', Value='x', Type='String')",
+    );
+    moto.stats_reset();
+    let out = moto.stackc(&["apply", &spec, "--yes"]);
+    ok(&out, "first apply");
+    let (calls, mutating) = moto.stats();
+    eprintln!("first apply of shop: {calls} API calls, {mutating} mutating");
+    let state = moto.state();
+    let services = state["services"].as_object().unwrap();
+    for s in ["api", "web", "worker", "db", "cache"] {
+        assert!(services.contains_key(&format!("shop/{s}")), "{state:#}");
+    }
+    assert_eq!(state["services"]["shop/api"]["desiredCount"], 2);
+    assert_eq!(
+        state["rules"],
+        serde_json::json!(["8088 1 /api /api/*", "8088 2 /*"])
+    );
+    assert_eq!(
+        state["securityGroups"]["shop-db"],
+        serde_json::json!(["5432 shop-api", "5432 shop-migrate", "5432 shop-worker"])
+    );
+    assert_eq!(state["loadBalancers"], serde_json::json!(["shop"]));
+
+    let out = moto.stackc(&["plan", &spec, "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::text(&out.stdout));
+
+    moto.stats_reset();
+    ok(&moto.stackc(&["apply", &spec, "--yes"]), "second apply");
+    let (calls, mutating) = moto.stats();
+    eprintln!("no-op apply of shop: {calls} API calls, {mutating} mutating");
+    assert_eq!(mutating, 0, "an apply after an apply changes nothing");
+
+    // One replica more, one env value, one route: exactly those changes.
+    let changed = shop(dir.path(), |t| {
+        t.replacen(
+            "replicas = 2\nenv = { DATABASE_URL",
+            "replicas = 3\nenv = { DATABASE_URL",
+            1,
+        )
+        .replace("LOG_LEVEL = \"info\"", "LOG_LEVEL = \"debug\"")
+        .replace("\"/api\" = {", "\"/admin\" = \"api\"\n\"/api\" = {")
+    });
+    let out = moto.stackc(&["plan", &changed, "--format", "json", "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(2), "{}", common::text(&out.stderr));
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let resources: Vec<(&str, &str)> = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["action"].as_str().unwrap(),
+                c["resource"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // The new route's rule goes first (longest prefix), so the others move down one priority.
+    assert_eq!(
+        resources,
+        [
+            ("create", "rule//admin"),
+            ("update", "rule//api"),
+            ("update", "rule//"),
+            ("update", "task-definition/api"),
+            ("update", "service/api"),
+        ],
+        "{plan:#}"
+    );
+    let fields = |resource: &str| -> Vec<String> {
+        plan["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["resource"] == resource)
+            .unwrap()["fields"]
+            .as_array()
+            .map(|f| {
+                f.iter()
+                    .map(|f| format!("{}: {} -> {}", f["field"], f["before"], f["after"]))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(fields("rule//api"), [r#""Priority": "1" -> "2""#]);
+    assert_eq!(fields("rule//"), [r#""Priority": "2" -> "3""#]);
+    assert_eq!(
+        fields("task-definition/api"),
+        [r#""containerDefinitions[api].environment[LOG_LEVEL].value": "info" -> "debug""#]
+    );
+    assert!(
+        fields("service/api").contains(&r#""desiredCount": "2" -> "3""#.to_owned()),
+        "{plan:#}"
+    );
+    ok(
+        &moto.stackc(&["apply", &changed, "--yes"]),
+        "apply of the change",
+    );
+    let out = moto.stackc(&["plan", &changed, "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::text(&out.stdout));
+    let state = moto.state();
+    assert_eq!(state["services"]["shop/api"]["desiredCount"], 3);
+    assert_eq!(
+        state["services"]["shop/api"]["taskDefinition"],
+        "shop-api:2"
+    );
+    assert_eq!(
+        state["rules"],
+        serde_json::json!(["8088 1 /admin /admin/*", "8088 2 /api /api/*", "8088 3 /*"])
+    );
+
+    ok(&moto.stackc(&["destroy", &changed, "--yes"]), "destroy");
+    let state = moto.state();
+    assert_eq!(state["services"], serde_json::json!({}));
+    assert_eq!(state["clusters"], serde_json::json!([]));
+    assert_eq!(state["loadBalancers"], serde_json::json!([]));
+    assert_eq!(state["rules"], serde_json::json!([]));
+    assert_eq!(state["targetGroups"], serde_json::json!(["shop-outsider"]));
+    let groups: Vec<&String> = state["securityGroups"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(groups, ["default", "outsider"]);
+    assert_eq!(state["taskDefinitionRevisions"], serde_json::json!({}));
+    assert_eq!(state["fileSystems"], serde_json::json!([]));
+    assert_eq!(state["logGroups"], serde_json::json!([]));
+    // The user's own secret and the outsider stay: stackc did not create them.
+    assert_eq!(
+        state["parameters"],
+        serde_json::json!(["/stackc/shop/outsider", "/stackc/shop/stripe-key"])
+    );
+    let out = moto.stackc(&["destroy", &changed, "--yes"]);
+    ok(&out, "second destroy");
+    assert!(
+        common::text(&out.stdout).contains("No changes"),
+        "{}",
+        common::text(&out.stdout)
+    );
+}
+
+#[test]
+fn interrupted_applies_converge_without_duplicates() {
+    let Some(moto) = Moto::start() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let spec = shop(dir.path(), |t| t);
+    moto.reset();
+    moto.boto(USER_SECRET);
+    moto.stats_reset();
+    ok(
+        &moto.stackc(&["apply", &spec, "--yes"]),
+        "uninterrupted apply",
+    );
+    let total = moto.stats().1;
+    let reference = moto.state();
+    assert!(total > 20, "{total}");
+
+    // Throttling or a 5xx on one call: the SDK's retry carries the apply through.
+    moto.reset();
+    moto.boto(USER_SECRET);
+    moto.fault(r#"{"at": 7, "once": true}"#);
+    ok(
+        &moto.stackc(&["apply", &spec, "--yes"]),
+        "apply with a transient error",
+    );
+    assert_eq!(moto.state(), reference);
+
+    for (at, forward) in [
+        (1, false),
+        (2, true),
+        (total / 4, true),
+        (total / 2, false),
+        (total / 2 + 1, true),
+        (3 * total / 4, true),
+        (total - 1, true),
+        (total, true),
+    ] {
+        moto.reset();
+        moto.boto(USER_SECRET);
+        moto.fault(&format!(r#"{{"at": {at}, "forward": {forward}}}"#));
+        let out = moto.stackc(&["apply", &spec, "--yes"]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "cut off at {at}: {}",
+            common::text(&out.stderr)
+        );
+        let stderr = common::text(&out.stderr);
+        assert!(
+            stderr.contains("error: ") && stderr.contains("run it again"),
+            "{stderr}"
+        );
+        moto.stats_reset();
+        let out = moto.stackc(&["apply", &spec, "--yes"]);
+        ok(
+            &out,
+            &format!("apply after a cut at call {at} (forwarded: {forward})"),
+        );
+        assert_eq!(
+            moto.state(),
+            reference,
+            "after a cut at call {at} (forwarded: {forward})"
+        );
+        let out = moto.stackc(&["plan", &spec, "--detailed-exitcode"]);
+        assert_eq!(out.status.code(), Some(0), "{}", common::text(&out.stdout));
+    }
+}
