@@ -248,6 +248,7 @@ fn apply_is_idempotent_plans_exact_changes_and_destroys_only_its_own() {
         serde_json::json!(["5432 shop-api", "5432 shop-migrate", "5432 shop-worker"])
     );
     assert_eq!(state["loadBalancers"], serde_json::json!(["shop"]));
+    assert_eq!(state["namespaces"], serde_json::json!(["shop"]));
 
     let out = moto.stackc(&["plan", &spec, "--detailed-exitcode"]);
     assert_eq!(out.status.code(), Some(0), "{}", common::text(&out.stdout));
@@ -352,6 +353,7 @@ fn apply_is_idempotent_plans_exact_changes_and_destroys_only_its_own() {
     assert_eq!(state["taskDefinitionRevisions"], serde_json::json!({}));
     assert_eq!(state["fileSystems"], serde_json::json!([]));
     assert_eq!(state["logGroups"], serde_json::json!([]));
+    assert_eq!(state["namespaces"], serde_json::json!([]));
     // The user's own secret and the outsider stay: stackc did not create them.
     assert_eq!(
         state["parameters"],

@@ -18,6 +18,7 @@ pub struct Desired {
     pub cluster_name: String,
     /// Whether the spec names its subnets (else: the default VPC's, and public IPs).
     pub own_subnets: bool,
+    pub namespace: Value,
     pub cluster: Value,
     pub log_group: Value,
     pub log_retention: i32,
@@ -102,6 +103,7 @@ impl Desired {
                 .as_i64()
                 .and_then(|n| i32::try_from(n).ok())
                 .unwrap_or(30),
+            namespace: cluster_doc["namespace"].clone(),
             cluster: cluster_doc["cluster"].clone(),
             groups,
             load_balancer: doc("ecs/load-balancer.json"),

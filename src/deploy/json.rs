@@ -176,11 +176,26 @@ fn walk(v: &Value, path: String, out: &mut BTreeMap<String, String>) {
         Value::Array(items) if items.is_empty() => {}
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                let key = ["name", "containerName", "sourceVolume", "key", "Key"]
+                let named = ["name", "containerName", "sourceVolume", "key", "Key"]
                     .iter()
-                    .find_map(|k| item.get(*k).and_then(Value::as_str))
-                    .map_or_else(|| i.to_string(), str::to_owned);
-                walk(item, format!("{path}[{key}]"), out);
+                    .find_map(|k| Some((*k, item.get(*k)?.as_str()?)));
+                match named {
+                    // The name is in the path already: not a field of its own.
+                    Some((field, name)) => {
+                        let mut rest = item.clone();
+                        if let Some(m) = rest.as_object_mut() {
+                            m.remove(field);
+                        }
+                        let at = format!("{path}[{name}]");
+                        if rest.as_object().is_some_and(serde_json::Map::is_empty) {
+                            // Nothing but a name: its presence is the field.
+                            out.insert(at, String::new());
+                        } else {
+                            walk(&rest, at, out);
+                        }
+                    }
+                    None => walk(item, format!("{path}[{i}]"), out),
+                }
             }
         }
         Value::Null => {}

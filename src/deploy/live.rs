@@ -19,6 +19,7 @@ pub const RAN_TAG: &str = "stackc:ran";
 pub struct Live {
     /// Placeholder values: the environment (region, VPC, subnets...) and ids of what exists.
     pub names: Names,
+    pub namespace: Option<Owned>,
     pub cluster: Option<Owned>,
     pub log_group: Option<LogGroup>,
     /// By full parameter name.
@@ -141,12 +142,14 @@ impl Live {
         let mut live = Live::default();
         live.environment(aws, desired).await?;
         let stack = desired.stack.as_str();
-        let (cluster, log_group, parameters, groups) = tokio::try_join!(
+        let (namespace, cluster, log_group, parameters, groups) = tokio::try_join!(
+            read_namespace(aws, desired),
             read_cluster(aws, desired),
             read_log_group(aws, desired),
             read_parameters(aws, stack),
             read_groups(aws, stack),
         )?;
+        live.namespace = namespace;
         live.cluster = cluster;
         live.log_group = log_group;
         live.parameters = parameters;
@@ -602,6 +605,42 @@ pub async fn elb_tags(
         }
     }
     Ok(out)
+}
+
+/// The Service Connect namespace, by name (Cloud Map lets several share one; the tagged one is ours).
+async fn read_namespace(aws: &Clients, desired: &Desired) -> Result<Option<Owned>> {
+    let name = desired.namespace["Name"].as_str().unwrap_or_default();
+    let mut found = Vec::new();
+    let mut pages = aws.sd.list_namespaces().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(failed(format!("namespace {name}")))?;
+        found.extend(
+            page.namespaces()
+                .iter()
+                .filter(|n| n.name() == Some(name))
+                .filter_map(|n| Some((n.id()?.to_owned(), n.arn()?.to_owned()))),
+        );
+    }
+    let mut first = None;
+    for (id, arn) in found {
+        let tags = aws
+            .sd
+            .list_tags_for_resource()
+            .resource_arn(&arn)
+            .send()
+            .await
+            .map_err(failed(format!("namespace {name}")))?;
+        let owned = has_tag(
+            tags.tags().iter().map(|t| (t.key(), t.value())),
+            STACK_TAG,
+            &desired.stack,
+        );
+        if owned {
+            return Ok(Some(Owned { id, owned }));
+        }
+        first.get_or_insert(Owned { id, owned });
+    }
+    Ok(first)
 }
 
 async fn read_cluster(aws: &Clients, desired: &Desired) -> Result<Option<Owned>> {

@@ -7,13 +7,14 @@
 
 mod apply;
 pub mod aws;
-mod delete;
 mod desired;
 mod ecs_api;
 mod elb_api;
 pub mod json;
 mod live;
 pub mod plan;
+#[cfg(test)]
+mod plan_tests;
 
 use std::time::Duration;
 

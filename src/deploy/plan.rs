@@ -24,6 +24,7 @@ pub enum Action {
 /// What a change acts on; the order of the variants is the order `apply` creates them in.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Step {
+    Namespace,
     Cluster,
     LogGroup,
     Parameter(String),
@@ -45,6 +46,7 @@ impl Step {
     #[must_use]
     pub fn resource(&self) -> String {
         match self {
+            Step::Namespace => "namespace".into(),
             Step::Cluster => "cluster".into(),
             Step::LogGroup => "log-group".into(),
             Step::Parameter(n) => format!("parameter {n}"),
@@ -265,6 +267,9 @@ fn untagged(doc: &Value) -> Value {
 pub fn compute(desired: &Desired, live: &Live) -> Plan {
     let mut plan = Plan::default();
     let names = &live.names;
+    if live.namespace.is_none() {
+        plan.add(Action::Create, Step::Namespace, Vec::new());
+    }
     if live.cluster.is_none() {
         plan.add(Action::Create, Step::Cluster, Vec::new());
     }
@@ -619,6 +624,9 @@ pub fn destroy(live: &Live) -> Plan {
     }
     if live.cluster.as_ref().is_some_and(|c| c.owned) {
         plan.add(Action::Delete, Step::Cluster, Vec::new());
+    }
+    if live.namespace.as_ref().is_some_and(|n| n.owned) {
+        plan.add(Action::Delete, Step::Namespace, Vec::new());
     }
     plan
 }

@@ -13,7 +13,7 @@ def client(name):
                         aws_access_key_id="test", aws_secret_access_key="test")
 
 
-ecs, ec2, elb, logs, ssm, efs = (client(n) for n in ("ecs", "ec2", "elbv2", "logs", "ssm", "efs"))
+ecs, ec2, elb, logs, ssm, efs, sd = (client(n) for n in ("ecs", "ec2", "elbv2", "logs", "ssm", "efs", "servicediscovery"))
 out = {}
 clusters = ecs.describe_clusters(clusters=ecs.list_clusters()["clusterArns"])["clusters"]
 out["clusters"] = sorted(c["clusterName"] for c in clusters if c["status"] == "ACTIVE")
@@ -66,4 +66,5 @@ for fs in efs.describe_file_systems()["FileSystems"]:
     aps = efs.describe_access_points(FileSystemId=fs["FileSystemId"])["AccessPoints"]
     out["fileSystems"].append({"token": fs["CreationToken"], "mountTargets": len(mts),
                                "accessPoints": sorted(a["RootDirectory"]["Path"] for a in aps)})
+out["namespaces"] = sorted(n["Name"] for n in sd.list_namespaces()["Namespaces"])
 print(json.dumps(out, indent=1, sort_keys=True))

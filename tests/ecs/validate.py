@@ -12,7 +12,7 @@ import botocore.session
 from botocore.validate import ParamValidator
 
 session = botocore.session.get_session()
-models = {name: session.get_service_model(name) for name in ("ecs", "elbv2", "ec2", "logs", "efs")}
+models = {name: session.get_service_model(name) for name in ("ecs", "elbv2", "ec2", "logs", "efs", "servicediscovery")}
 validator = ParamValidator()
 
 FARGATE = {256: [512, 1024, 2048]}
@@ -74,6 +74,7 @@ for path in sys.argv[1:]:
     elif name.endswith(".service.json"):
         check("ecs", "CreateService", doc, path)
     elif name == "cluster.json":
+        check("servicediscovery", "CreateHttpNamespace", doc["namespace"], f"{path} namespace")
         check("ecs", "CreateCluster", doc["cluster"], f"{path} cluster")
         check("logs", "CreateLogGroup", doc["logGroup"], f"{path} logGroup")
         check("logs", "PutRetentionPolicy", {"logGroupName": doc["logGroup"]["logGroupName"], "retentionInDays": doc["logRetentionInDays"]}, f"{path} retention")

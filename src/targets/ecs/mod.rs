@@ -191,6 +191,9 @@ impl Target for EcsTarget {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Cluster {
+    /// Cloud Map `CreateHttpNamespace` input: the Service Connect namespace, made (and tagged) by
+    /// stackc so that `destroy` removes it; ECS would leave one it made itself behind.
+    namespace: CreateHttpNamespace,
     /// ECS `CreateCluster` input.
     cluster: CreateCluster,
     /// `CloudWatch` Logs `CreateLogGroup` input.
@@ -209,6 +212,16 @@ struct CreateCluster {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct CreateHttpNamespace {
+    name: String,
+    /// Makes a retried create return the first one's operation instead of failing.
+    creator_request_id: String,
+    description: String,
+    tags: Vec<AwsTag>,
+}
+
+#[derive(Serialize)]
 struct ServiceConnectDefaults {
     namespace: String,
 }
@@ -222,6 +235,12 @@ struct CreateLogGroup {
 
 fn cluster(ecs: &Ecs) -> Cluster {
     Cluster {
+        namespace: CreateHttpNamespace {
+            name: ecs.stack.to_owned(),
+            creator_request_id: format!("stackc-{}", ecs.stack),
+            description: format!("stackc {}: Service Connect", ecs.stack),
+            tags: ecs.aws_tags("namespace"),
+        },
         cluster: CreateCluster {
             cluster_name: ecs.settings.cluster.clone(),
             settings: vec![types::KeyValue {

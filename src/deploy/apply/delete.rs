@@ -3,9 +3,9 @@
 
 use std::time::Instant;
 
-use super::apply::Run;
-use super::aws::{Failure, Result, code_of, failed};
-use super::plan::{Change, Step};
+use super::Run;
+use crate::deploy::aws::{Result, code_of, failed};
+use crate::deploy::plan::{Change, Step};
 
 impl Run<'_> {
     pub(super) async fn deletions(&self, deletes: &[&Change]) -> Result<()> {
@@ -143,6 +143,19 @@ impl Run<'_> {
             })
             .await?;
         }
+        for c in of(|s| matches!(s, Step::Namespace)) {
+            self.say(&format!("delete {} ...", c.resource));
+            if let Some(ns) = &self.live.namespace {
+                match self.aws.sd.delete_namespace().id(&ns.id).send().await {
+                    Ok(out) => {
+                        self.await_operation(out.operation_id().unwrap_or_default(), &c.resource)
+                            .await?;
+                    }
+                    Err(e) if code_of(&e) == Some("NamespaceNotFound") => {}
+                    Err(e) => return Err(failed(&c.resource)(e)),
+                }
+            }
+        }
         Ok(())
     }
 
@@ -192,34 +205,23 @@ impl Run<'_> {
         if names.is_empty() {
             return Ok(());
         }
-        let deadline = Instant::now() + self.options.timeout;
-        loop {
-            let out = self
-                .aws
-                .ecs
-                .describe_services()
-                .cluster(&self.desired.cluster_name)
-                .set_services(Some(names.clone()))
-                .send()
-                .await
-                .map_err(failed("services"))?;
-            let draining: Vec<&str> = out
-                .services()
-                .iter()
-                .filter(|s| s.status() != Some("INACTIVE"))
-                .filter_map(|s| s.service_name())
-                .collect();
-            if draining.is_empty() {
-                return Ok(());
-            }
-            if Instant::now() > deadline {
-                return Err(Failure {
-                    resource: format!("service/{}", draining.join(", service/")),
-                    message: "still draining".into(),
-                });
-            }
-            tokio::time::sleep(self.options.poll).await;
-        }
+        self.poll(
+            &format!("service/{}", names.join(", service/")),
+            "still draining",
+            || async {
+                let services = self.describe_services(&names).await?;
+                let draining: Vec<&str> = services
+                    .iter()
+                    .filter(|s| s.status() != Some("INACTIVE"))
+                    .filter_map(|s| s.service_name())
+                    .collect();
+                if draining.is_empty() {
+                    return Ok(Some(()));
+                }
+                Ok(None)
+            },
+        )
+        .await
     }
 
     async fn deregister_family(&self, family: &str, resource: &str) -> Result<()> {

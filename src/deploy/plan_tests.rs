@@ -1,0 +1,201 @@
+//! Plans computed from a compiled spec and a hand-made live state: no AWS involved.
+
+use serde_json::json;
+
+use super::desired::Desired;
+use super::json::{self, Filled};
+use super::live::{self, Live};
+use super::plan::{self, Action, Step, field_diff, symbolic};
+
+const SPEC: &str = r#"
+[stack]
+name = "demo"
+
+[services.api]
+image = "example/api:1"
+port = 8000
+env = { DATABASE_URL = "${resources.db.url}", LOG_LEVEL = "info" }
+depends_on = { migrate = "completed" }
+secrets = ["api-key"]
+
+[jobs.migrate]
+image = "example/api:1"
+command = ["migrate"]
+depends_on = ["db"]
+
+[resources.db]
+type = "postgres"
+version = "16"
+
+[routes]
+"/" = "api"
+
+[targets.ecs]
+region = "eu-west-1"
+cluster = "demo"
+"#;
+
+fn desired(text: &str) -> Desired {
+    let source = crate::source::SourceFile::new("stack.toml", text);
+    let compiled = crate::compile::compile(&source, None)
+        .unwrap()
+        .compiled
+        .expect("the spec compiles");
+    Desired::from_compiled(&compiled).unwrap()
+}
+
+fn empty_account() -> Live {
+    let mut live = Live::default();
+    live.names.set("region", "eu-west-1");
+    live.names.set("account", "123456789012");
+    live.names.set("vpc", "vpc-1");
+    live.names.0.insert(
+        "default-subnets".into(),
+        Filled::Many(vec!["subnet-a".into()]),
+    );
+    live
+}
+
+fn actions(plan: &plan::Plan) -> Vec<(Action, String)> {
+    plan.changes
+        .iter()
+        .map(|c| (c.action, c.resource.clone()))
+        .collect()
+}
+
+#[test]
+fn an_empty_account_gets_everything_and_the_job_runs() {
+    let d = desired(SPEC);
+    let plan = plan::compute(&d, &empty_account());
+    let got = actions(&plan);
+    for expected in [
+        (Action::Create, "namespace"),
+        (Action::Create, "cluster"),
+        (Action::Create, "parameter /stackc/demo/db-password"),
+        (Action::Create, "security-group/alb"),
+        (Action::Update, "security-group/db ingress"),
+        (Action::Create, "efs"),
+        (Action::Create, "load-balancer"),
+        (Action::Create, "task-definition/migrate"),
+        (Action::Run, "job/migrate"),
+        (Action::Create, "service/api"),
+    ] {
+        assert!(
+            got.contains(&(expected.0, expected.1.to_owned())),
+            "{expected:?} missing from {got:?}"
+        );
+    }
+    assert!(!got.iter().any(|(a, _)| *a == Action::Delete));
+    // The user's own secret cannot be made up: a problem, so apply changes nothing.
+    assert_eq!(plan.problems.len(), 1);
+    assert!(plan.problems[0].contains("/stackc/demo/api-key"));
+}
+
+/// A live task definition exactly as apply registers it.
+fn registered(d: &Desired, name: &str, live: &Live, ran: bool) -> live::TaskDefinition {
+    let mut doc = symbolic(&d.task_definitions[name], &live.names);
+    doc.as_object_mut().unwrap().remove("tags");
+    live::TaskDefinition {
+        family: format!("demo-{name}"),
+        arn: format!("arn:aws:ecs:eu-west-1:1:task-definition/demo-{name}:1"),
+        digest: Some(json::digest(&doc)),
+        ran,
+        view: doc,
+    }
+}
+
+#[test]
+fn a_job_runs_again_only_when_it_changed_or_never_succeeded() {
+    let d = desired(SPEC);
+    let mut live = empty_account();
+    live.task_definitions
+        .insert("migrate".into(), registered(&d, "migrate", &live, true));
+    let plan = plan::compute(&d, &live);
+    assert!(
+        !plan.has(&Step::Job("migrate".into())),
+        "{:?}",
+        actions(&plan)
+    );
+    assert!(!plan.has(&Step::TaskDefinition("migrate".into())));
+
+    live.task_definitions
+        .insert("migrate".into(), registered(&d, "migrate", &live, false));
+    assert!(plan::compute(&d, &live).has(&Step::Job("migrate".into())));
+
+    let changed = desired(&SPEC.replace(
+        r#"command = ["migrate"]"#,
+        r#"command = ["migrate", "--all"]"#,
+    ));
+    live.task_definitions
+        .insert("migrate".into(), registered(&d, "migrate", &live, true));
+    let plan = plan::compute(&changed, &live);
+    let change = plan
+        .changes
+        .iter()
+        .find(|c| c.step == Step::TaskDefinition("migrate".into()))
+        .expect("the task definition changes");
+    assert_eq!(change.fields.len(), 1, "{:?}", change.fields);
+    assert_eq!(
+        change.fields[0].field,
+        "containerDefinitions[migrate].command[1]"
+    );
+    assert!(plan.has(&Step::Job("migrate".into())));
+}
+
+#[test]
+fn destroy_deletes_only_what_carries_the_stack_tag() {
+    let mut live = empty_account();
+    live.cluster = Some(live::Owned {
+        id: "arn:cluster".into(),
+        owned: false,
+    });
+    live.parameters.insert(
+        "/stackc/demo/api-key".into(),
+        live::Parameter {
+            value: "secret".into(),
+            owned: false,
+        },
+    );
+    live.parameters.insert(
+        "/stackc/demo/db-password".into(),
+        live::Parameter {
+            value: "x".into(),
+            owned: true,
+        },
+    );
+    let got = actions(&plan::destroy(&live));
+    assert_eq!(
+        got,
+        [(
+            Action::Delete,
+            "parameter /stackc/demo/db-password".to_owned()
+        )]
+    );
+}
+
+#[test]
+fn diffs_name_things_not_ids_and_ignore_order() {
+    let mut live = empty_account();
+    live.names.set("security-group:api", "sg-123");
+    let doc = json!({"groups": ["{{stackc:security-group:api}}"], "vpc": "{{stackc:vpc}}"});
+    // What stackc creates is named; the environment is filled in.
+    assert_eq!(
+        symbolic(&doc, &live.names),
+        json!({"groups": ["security-group:api"], "vpc": "vpc-1"})
+    );
+    let have = live::symbolize(&json!({"groups": ["sg-123"], "vpc": "vpc-1"}), &live.names);
+    assert!(field_diff(&symbolic(&doc, &live.names), &have).is_empty());
+    let env = |pairs: &[(&str, &str)]| json!({"environment": pairs.iter().map(|(n, v)| json!({"name": n, "value": v})).collect::<Vec<_>>()});
+    assert!(
+        field_diff(
+            &env(&[("A", "1"), ("B", "2")]),
+            &env(&[("B", "2"), ("A", "1")])
+        )
+        .is_empty()
+    );
+    let diff = field_diff(&env(&[("A", "1")]), &env(&[("A", "1"), ("B", "2")]));
+    assert_eq!(diff.len(), 1);
+    assert_eq!(diff[0].field, "environment[B].value");
+    assert_eq!(diff[0].before.as_deref(), Some("2"));
+    assert_eq!(diff[0].after, None);
+}
