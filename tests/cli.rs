@@ -298,3 +298,25 @@ fn build_of_an_invalid_spec_writes_nothing() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+#[test]
+fn deploy_commands_need_an_ecs_spec_before_any_aws_call() {
+    for command in ["plan", "apply", "destroy"] {
+        // No [targets.ecs]: said plainly, no credentials needed.
+        let out = common::stackc(&[command, "examples/minimal/stack.toml"]);
+        assert_eq!(out.status.code(), Some(1), "{command}");
+        assert!(
+            common::text(&out.stderr).contains("no [targets.ecs]"),
+            "{command}: {}",
+            common::text(&out.stderr)
+        );
+        // An invalid spec: its diagnostics, as for check.
+        let out = common::stackc(&[command, "tests/invalid/unknown-field-service.toml"]);
+        assert_eq!(out.status.code(), Some(1), "{command}");
+        assert!(
+            common::text(&out.stderr).contains("stackc::unknown-field"),
+            "{command}: {}",
+            common::text(&out.stderr)
+        );
+    }
+}
