@@ -26,13 +26,7 @@ fn built() -> &'static Vec<Built> {
             let mut all = Vec::new();
             for spec in common::valid_specs() {
                 let spec = with_contexts(&spec, root.path());
-                let stem = spec
-                    .parent()
-                    .unwrap()
-                    .file_name()
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
+                let stem = common::folder_name(&spec);
                 let envs =
                     std::iter::once(None).chain(common::environments(&spec).into_iter().map(Some));
                 for env in envs {

@@ -182,14 +182,20 @@ impl Moto {
     }
 }
 
+/// A spec with its `subnets` left out, so it deploys on the emulator's default VPC (moto has none of
+/// the examples' subnets).
+fn without_subnets(spec: &Path) -> String {
+    std::fs::read_to_string(spec)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("subnets = "))
+        .fold(String::new(), |out, l| out + l + "\n")
+}
+
 /// The shop example (services with routes, postgres, redis, a volume, a migration job), on the
 /// default VPC: moto has none of the example's subnets.
 fn shop(dir: &Path, edit: impl Fn(String) -> String) -> String {
-    let text = std::fs::read_to_string(common::root().join("examples/shop/stack.toml")).unwrap();
-    let text: String = text
-        .lines()
-        .filter(|l| !l.starts_with("subnets = "))
-        .fold(String::new(), |out, l| out + l + "\n");
+    let text = without_subnets(&common::root().join("examples/shop/stack.toml"));
     let path = dir.join("stack.toml");
     std::fs::write(&path, edit(text)).unwrap();
     path.to_string_lossy().into_owned()
@@ -451,19 +457,9 @@ fn every_ecs_example_applies_plans_clean_and_destroys() {
     examples.sort();
     assert!(examples.len() >= 4, "{examples:?}");
     for example in examples {
-        let name = example
-            .parent()
-            .unwrap()
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
+        let name = common::folder_name(&example);
         let dir = tempfile::tempdir().unwrap();
-        let text: String = std::fs::read_to_string(&example)
-            .unwrap()
-            .lines()
-            .filter(|l| !l.starts_with("subnets = "))
-            .fold(String::new(), |out, l| out + l + "\n");
+        let text = without_subnets(&example);
         let spec = dir.path().join("stack.toml");
         std::fs::write(&spec, &text).unwrap();
         let spec = spec.to_string_lossy().into_owned();

@@ -56,16 +56,33 @@ pub enum Filled {
 
 /// Known values of placeholders, by the text between `{{stackc:` and `}}`.
 #[derive(Debug, Default, Clone)]
-pub struct Names(pub BTreeMap<String, Filled>);
+pub struct Names {
+    values: BTreeMap<String, Filled>,
+    /// Ids of what stackc creates, back to their placeholder (for diffs, without a scan).
+    symbols: BTreeMap<String, String>,
+}
 
 impl Names {
     pub fn set(&mut self, key: impl Into<String>, value: impl Into<String>) {
-        self.0.insert(key.into(), Filled::One(value.into()));
+        let (key, value) = (key.into(), value.into());
+        if is_symbolic(&key) {
+            self.symbols.insert(value.clone(), key.clone());
+        }
+        self.values.insert(key, Filled::One(value));
+    }
+
+    pub fn set_many(&mut self, key: impl Into<String>, values: Vec<String>) {
+        self.values.insert(key.into(), Filled::Many(values));
+    }
+
+    #[must_use]
+    pub fn filled(&self, key: &str) -> Option<&Filled> {
+        self.values.get(key)
     }
 
     #[must_use]
     pub fn get(&self, key: &str) -> Option<&str> {
-        match self.0.get(key) {
+        match self.values.get(key) {
             Some(Filled::One(v)) => Some(v),
             _ => None,
         }
@@ -74,10 +91,7 @@ impl Names {
     /// The placeholder a known value came from (ids back to names, for diffs).
     #[must_use]
     pub fn symbol_of(&self, value: &str) -> Option<String> {
-        self.0.iter().find_map(|(k, v)| match v {
-            Filled::One(x) if x == value && is_symbolic(k) => Some(k.clone()),
-            _ => None,
-        })
+        self.symbols.get(value).cloned()
     }
 }
 
@@ -105,7 +119,7 @@ pub fn fill(v: &Value, names: &Names, symbolic: bool) -> Result<Value, String> {
             let mut out = Vec::with_capacity(items.len());
             for item in items {
                 if let Some(key) = item.as_str().and_then(whole_placeholder)
-                    && let Some(Filled::Many(list)) = names.0.get(key)
+                    && let Some(Filled::Many(list)) = names.filled(key)
                 {
                     out.extend(list.iter().cloned().map(Value::String));
                     continue;
@@ -139,7 +153,7 @@ fn fill_str(s: &str, names: &Names, symbolic: bool) -> Result<String, String> {
             break;
         };
         let key = &after[..end];
-        match names.0.get(key) {
+        match names.filled(key) {
             // Diffs name what stackc creates, whether it exists yet or not.
             _ if symbolic && is_symbolic(key) => out.push_str(key),
             Some(Filled::One(v)) => out.push_str(v),
@@ -227,10 +241,7 @@ mod tests {
     fn fills_placeholders_and_splices_lists() {
         let mut names = Names::default();
         names.set("vpc", "vpc-1");
-        names.0.insert(
-            "default-subnets".into(),
-            Filled::Many(vec!["a".into(), "b".into()]),
-        );
+        names.set_many("default-subnets", vec!["a".into(), "b".into()]);
         let doc = json!({"VpcId": "{{stackc:vpc}}", "Subnets": ["{{stackc:default-subnets}}"], "Sg": "{{stackc:security-group:api}}"});
         let symbolic = fill(&doc, &names, true).unwrap();
         assert_eq!(

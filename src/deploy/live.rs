@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::aws::{Clients, Failure, Result, code_of, failed};
 use super::desired::Desired;
-use super::json::{Filled, Names};
+use super::json::Names;
 use super::{ecs_api, elb_api};
 
 pub const STACK_TAG: &str = "stackc:stack";
@@ -262,9 +262,7 @@ impl Live {
                 .filter_map(|s| s.subnet_id().map(str::to_owned))
                 .collect();
             subnets.sort();
-            names
-                .0
-                .insert("default-subnets".into(), Filled::Many(subnets));
+            names.set_many("default-subnets", subnets);
             names.set("vpc", vpc);
         }
         Ok(())

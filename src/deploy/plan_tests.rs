@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::desired::Desired;
-use super::json::{self, Filled};
+use super::json;
 use super::live::{self, Live};
 use super::plan::{self, Action, Step, field_diff, symbolic};
 
@@ -49,10 +49,8 @@ fn empty_account() -> Live {
     live.names.set("region", "eu-west-1");
     live.names.set("account", "123456789012");
     live.names.set("vpc", "vpc-1");
-    live.names.0.insert(
-        "default-subnets".into(),
-        Filled::Many(vec!["subnet-a".into()]),
-    );
+    live.names
+        .set_many("default-subnets", vec!["subnet-a".into()]);
     live
 }
 

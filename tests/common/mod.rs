@@ -76,3 +76,11 @@ pub fn tool(name: &str) -> Option<PathBuf> {
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// The name of the folder a spec is in (an example's name).
+pub fn folder_name(spec: &Path) -> String {
+    spec.parent()
+        .and_then(Path::file_name)
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}

@@ -49,7 +49,7 @@ impl Run<'_> {
                 })
                 .unwrap_or_default()
         } else {
-            match self.names.0.get("default-subnets") {
+            match self.names.filled("default-subnets") {
                 Some(json::Filled::Many(list)) => list.clone(),
                 _ => Vec::new(),
             }

@@ -179,6 +179,14 @@ impl Target for EcsTarget {
             return Vec::new();
         }
         let mut notes = taskdef::size_notes(compiled);
+        // Application Load Balancer quotas (raisable on request): 100 rules and 100 target groups.
+        if model.routes.len() > 100 {
+            notes.push(format!(
+                "ecs: {} routes make {} listener rules and up to as many target groups; an Application Load Balancer allows 100 of each unless its quotas are raised",
+                model.routes.len(),
+                model.routes.len()
+            ));
+        }
         if model.gateway.as_ref().is_some_and(|g| g.cors.is_some()) {
             notes.push(
                 "ecs: [gateway].cors is not applied by the Application Load Balancer, which cannot add CORS headers; answer CORS in the services".into(),
