@@ -146,13 +146,22 @@ impl Run<'_> {
         for c in of(|s| matches!(s, Step::Namespace)) {
             self.say(&format!("delete {} ...", c.resource));
             if let Some(ns) = &self.live.namespace {
-                match self.aws.sd.delete_namespace().id(&ns.id).send().await {
-                    Ok(out) => {
-                        self.await_operation(out.operation_id().unwrap_or_default(), &c.resource)
-                            .await?;
+                // ECS removes the Cloud Map services of deleted services a little later: until
+                // then the namespace is in use.
+                let operation = std::cell::RefCell::new(None);
+                self.retry_in_use(&c.resource, || async {
+                    match self.aws.sd.delete_namespace().id(&ns.id).send().await {
+                        Ok(out) => {
+                            *operation.borrow_mut() = out.operation_id().map(str::to_owned);
+                            Ok(())
+                        }
+                        Err(e) if code_of(&e) == Some("NamespaceNotFound") => Ok(()),
+                        Err(e) => Err(e),
                     }
-                    Err(e) if code_of(&e) == Some("NamespaceNotFound") => {}
-                    Err(e) => return Err(failed(&c.resource)(e)),
+                })
+                .await?;
+                if let Some(id) = operation.into_inner() {
+                    self.await_operation(&id, &c.resource).await?;
                 }
             }
         }
