@@ -101,6 +101,15 @@ fn tag_value<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>, key: &str) 
         .map(|(_, v)| v.to_owned())
 }
 
+/// The name in `stackc:resource = <prefix><name>` of an ECS resource tagged as the stack's.
+fn ecs_resource(tags: &[aws_sdk_ecs::types::Tag], stack: &str, prefix: &str) -> Option<String> {
+    let pairs = || tags.iter().filter_map(|t| Some((t.key()?, t.value()?)));
+    if !has_tag(pairs(), STACK_TAG, stack) {
+        return None;
+    }
+    tag_value(pairs(), RESOURCE_TAG).and_then(|r| r.strip_prefix(prefix).map(str::to_owned))
+}
+
 /// The key of an ingress permission, with one source: how rules are compared and revoked.
 pub fn rule_key(protocol: &str, from: i32, to: i32, source: &str) -> String {
     format!("{protocol} {from}-{to} from {source}")
@@ -541,19 +550,14 @@ impl Live {
                 Err(e) if code_of(&e) == Some("ClientException") => continue,
                 Err(e) => return Err(failed(format!("task definition {family}"))(e)),
             };
+            let Some(name) = ecs_resource(out.tags(), &desired.stack, "task-definition/") else {
+                continue;
+            };
             let tags: Vec<(&str, &str)> = out
                 .tags()
                 .iter()
                 .filter_map(|t| Some((t.key()?, t.value()?)))
                 .collect();
-            if !has_tag(tags.iter().copied(), STACK_TAG, &desired.stack) {
-                continue;
-            }
-            let Some(name) = tag_value(tags.iter().copied(), RESOURCE_TAG)
-                .and_then(|r| r.strip_prefix("task-definition/").map(str::to_owned))
-            else {
-                continue;
-            };
             // A family whose revisions are all deregistered is gone (some listings still name it).
             let Some(td) = out.task_definition().filter(|t| {
                 t.status() != Some(&aws_sdk_ecs::types::TaskDefinitionStatus::Inactive)
@@ -816,17 +820,7 @@ async fn read_services(aws: &Clients, desired: &Desired) -> Result<BTreeMap<Stri
             if s.status() != Some("ACTIVE") {
                 continue;
             }
-            let tags: Vec<(&str, &str)> = s
-                .tags()
-                .iter()
-                .filter_map(|t| Some((t.key()?, t.value()?)))
-                .collect();
-            if !has_tag(tags.iter().copied(), STACK_TAG, &desired.stack) {
-                continue;
-            }
-            let Some(name) = tag_value(tags.iter().copied(), RESOURCE_TAG)
-                .and_then(|r| r.strip_prefix("service/").map(str::to_owned))
-            else {
+            let Some(name) = ecs_resource(s.tags(), &desired.stack, "service/") else {
                 continue;
             };
             services.insert(

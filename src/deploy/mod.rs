@@ -18,7 +18,7 @@ mod plan_tests;
 
 use std::time::Duration;
 
-pub use apply::Options;
+pub use apply::{Options, execute};
 pub use aws::{Clients, Failure};
 pub use desired::Desired;
 pub use live::Live;
@@ -40,16 +40,6 @@ pub async fn destroy_plan(aws: &Clients, desired: &Desired) -> Result<(Live, Pla
     let live = Box::pin(Live::read(aws, desired)).await?;
     let plan = plan::destroy(&live);
     Ok((live, plan))
-}
-
-pub async fn execute(
-    aws: &Clients,
-    desired: &Desired,
-    live: &Live,
-    plan: &Plan,
-    options: &Options,
-) -> Result<(), Failure> {
-    apply::execute(aws, desired, live, plan, options).await
 }
 
 pub fn desired(compiled: &Compiled) -> Result<Desired, String> {
