@@ -3,7 +3,7 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use stackc::compile;
-use stackc::deploy::{self, Live};
+use stackc::deploy::{self, Desired, Live};
 use stackc::source::SourceFile;
 
 fn plan(c: &mut Criterion) {
@@ -28,10 +28,10 @@ fn plan(c: &mut Criterion) {
             BenchmarkId::new("documents", services),
             &compiled,
             |b, c| {
-                b.iter(|| deploy::desired(c).unwrap());
+                b.iter(|| Desired::from_compiled(c).unwrap());
             },
         );
-        let desired = deploy::desired(&compiled).unwrap();
+        let desired = Desired::from_compiled(&compiled).unwrap();
         group.bench_with_input(
             BenchmarkId::new("against-empty", services),
             &desired,

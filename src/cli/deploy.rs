@@ -33,6 +33,20 @@ impl WaitArgs {
     }
 }
 
+/// What `apply` and `destroy` take.
+#[derive(clap::Args, Debug)]
+pub struct ChangeArgs {
+    #[command(flatten)]
+    spec: SpecArgs,
+    /// Do not ask
+    #[arg(long)]
+    yes: bool,
+    #[command(flatten)]
+    aws: AwsArgs,
+    #[command(flatten)]
+    wait: WaitArgs,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     Apply,
@@ -47,7 +61,7 @@ fn prepare(
     let source = report::read(spec, DiagnosticFormat::Human)?;
     let outcome = compile::compile(&source, spec.env.as_deref()).map_err(|e| report::usage(&e))?;
     let compiled = report::finish(&source, outcome, DiagnosticFormat::Human)?;
-    let desired = deploy::desired(&compiled).map_err(|e| {
+    let desired = Desired::from_compiled(&compiled).map_err(|e| {
         eprintln!("error: {e}");
         exit::FAILED
     })?;
@@ -105,8 +119,8 @@ pub fn plan(spec: &SpecArgs, aws: &AwsArgs, detailed: bool, format: DiagnosticFo
     exit::OK
 }
 
-pub fn apply(spec: &SpecArgs, aws: &AwsArgs, wait: &WaitArgs, yes: bool, mode: Mode) -> u8 {
-    let (desired, runtime, clients) = match prepare(spec, aws) {
+pub fn apply(args: &ChangeArgs, mode: Mode) -> u8 {
+    let (desired, runtime, clients) = match prepare(&args.spec, &args.aws) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -132,7 +146,7 @@ pub fn apply(spec: &SpecArgs, aws: &AwsArgs, wait: &WaitArgs, yes: bool, mode: M
         eprintln!("{}: {}", verb(mode), calls(&clients));
         return exit::OK;
     }
-    if !yes && !confirm(mode) {
+    if !args.yes && !confirm(mode) {
         eprintln!("{}: cancelled, nothing was changed", verb(mode));
         return exit::FAILED;
     }
@@ -142,7 +156,7 @@ pub fn apply(spec: &SpecArgs, aws: &AwsArgs, wait: &WaitArgs, yes: bool, mode: M
         &desired,
         &live,
         &plan,
-        &wait.options(),
+        &args.wait.options(),
     ));
     match result {
         Ok(()) => {

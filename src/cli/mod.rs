@@ -72,29 +72,9 @@ enum Command {
         aws: deploy::AwsArgs,
     },
     /// Show the plan, ask, then make the stack on AWS (ECS) match the spec
-    Apply {
-        #[command(flatten)]
-        spec: SpecArgs,
-        /// Do not ask
-        #[arg(long)]
-        yes: bool,
-        #[command(flatten)]
-        aws: deploy::AwsArgs,
-        #[command(flatten)]
-        wait: deploy::WaitArgs,
-    },
+    Apply(deploy::ChangeArgs),
     /// Delete everything the stack owns on AWS, and nothing else
-    Destroy {
-        #[command(flatten)]
-        spec: SpecArgs,
-        /// Do not ask
-        #[arg(long)]
-        yes: bool,
-        #[command(flatten)]
-        aws: deploy::AwsArgs,
-        #[command(flatten)]
-        wait: deploy::WaitArgs,
-    },
+    Destroy(deploy::ChangeArgs),
     /// Print a shell completion script
     Completions {
         #[arg(value_enum)]
@@ -160,18 +140,8 @@ pub fn main() -> ExitCode {
             format,
             aws,
         } => deploy::plan(&spec, &aws, detailed_exitcode, format),
-        Command::Apply {
-            spec,
-            yes,
-            aws,
-            wait,
-        } => deploy::apply(&spec, &aws, &wait, yes, deploy::Mode::Apply),
-        Command::Destroy {
-            spec,
-            yes,
-            aws,
-            wait,
-        } => deploy::apply(&spec, &aws, &wait, yes, deploy::Mode::Destroy),
+        Command::Apply(args) => deploy::apply(&args, deploy::Mode::Apply),
+        Command::Destroy(args) => deploy::apply(&args, deploy::Mode::Destroy),
         Command::Schema { check } => schema::run(check.as_deref()),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "stackc", &mut std::io::stdout());

@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::json::{list_of, str_of};
+use super::json::{list_of, str_of, tags_of};
+use super::live::RESOURCE_TAG;
 use crate::compile::Compiled;
-use crate::graph::NodeKind;
 use crate::model::WorkloadKind;
 use crate::targets::{RenderContext, Target, ecs::EcsTarget};
 
@@ -41,6 +41,31 @@ pub struct Group {
 }
 
 impl Desired {
+    /// `load-balancer.json`, or null when nothing is routed.
+    #[must_use]
+    pub fn lb(&self) -> &Value {
+        self.load_balancer.as_ref().unwrap_or(&Value::Null)
+    }
+
+    /// `efs.json`, or null when nothing keeps data.
+    #[must_use]
+    pub fn efs(&self) -> &Value {
+        self.efs.as_ref().unwrap_or(&Value::Null)
+    }
+
+    /// The listener rule tagged `stackc:resource = <resource>`, or null.
+    #[must_use]
+    pub fn rule(&self, resource: &str) -> &Value {
+        list_of(self.lb(), "rules")
+            .iter()
+            .find(|r| {
+                tags_of(r, "Tags")
+                    .iter()
+                    .any(|(k, v)| k == RESOURCE_TAG && v == resource)
+            })
+            .unwrap_or(&Value::Null)
+    }
+
     pub fn from_compiled(compiled: &Compiled) -> Result<Self, String> {
         let model = &compiled.model;
         let settings = model
@@ -119,7 +144,8 @@ impl Desired {
     }
 }
 
-/// Start-up layers: a node's layer is one more than the deepest of what it waits for.
+/// Start-up layers of what runs (`startup_order` holds nothing else): a node's layer is one more than
+/// the deepest of what it waits for.
 fn layers(compiled: &Compiled) -> Vec<Vec<String>> {
     let graph = &compiled.graph;
     let mut depth: BTreeMap<String, usize> = BTreeMap::new();
@@ -133,21 +159,12 @@ fn layers(compiled: &Compiled) -> Vec<Vec<String>> {
             .unwrap_or(0);
         depth.insert(name.to_string(), d);
     }
-    let runs: BTreeSet<String> = graph
-        .nodes()
-        .filter(|n| matches!(n.kind, NodeKind::Workload(_)) || n.kind.runs())
-        .map(|n| n.name.to_string())
-        .collect();
     let mut out: Vec<Vec<String>> = Vec::new();
     for (name, d) in depth {
-        if !runs.contains(&name) {
-            continue;
-        }
         if out.len() <= d {
             out.resize(d + 1, Vec::new());
         }
         out[d].push(name);
     }
-    out.retain(|l| !l.is_empty());
     out
 }

@@ -4,7 +4,7 @@
 use aws_sdk_elasticloadbalancingv2::types as t;
 use serde_json::{Map, Value, json};
 
-use super::json::{int_of, list_of, str_of, strings_of, tags_of};
+use super::json::{list_of, str_of, strings_of, tags_of};
 
 pub fn tags(doc: &Value) -> Vec<t::Tag> {
     tags_of(doc, "Tags")
@@ -242,8 +242,4 @@ fn pick(doc: &Value, keys: &[&str]) -> Value {
         }
     }
     Value::Object(m)
-}
-
-pub fn int(doc: &Value, key: &str) -> Option<i32> {
-    int_of(doc, key)
 }

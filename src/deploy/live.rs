@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::aws::{Clients, Failure, Result, code_of, failed};
 use super::desired::Desired;
-use super::json::Names;
+use super::json::{Names, int_of, list_of, str_of};
 use super::{ecs_api, elb_api};
 
 pub const STACK_TAG: &str = "stackc:stack";
@@ -108,6 +108,41 @@ fn ecs_resource(tags: &[aws_sdk_ecs::types::Tag], stack: &str, prefix: &str) -> 
         return None;
     }
     tag_value(pairs(), RESOURCE_TAG).and_then(|r| r.strip_prefix(prefix).map(str::to_owned))
+}
+
+/// An `AuthorizeSecurityGroupIngress` document's rules, one per source, by key (see [`rule_key`]).
+pub fn ingress_rules(doc: &Value) -> BTreeMap<String, aws_sdk_ec2::types::IpPermission> {
+    permissions(doc).iter().flat_map(split_permission).collect()
+}
+
+fn permissions(doc: &Value) -> Vec<aws_sdk_ec2::types::IpPermission> {
+    use aws_sdk_ec2::types as t;
+    list_of(doc, "IpPermissions")
+        .iter()
+        .map(|p| {
+            let mut b = t::IpPermission::builder()
+                .set_ip_protocol(str_of(p, "IpProtocol"))
+                .set_from_port(int_of(p, "FromPort"))
+                .set_to_port(int_of(p, "ToPort"));
+            for r in list_of(p, "IpRanges") {
+                b = b.ip_ranges(
+                    t::IpRange::builder()
+                        .set_cidr_ip(str_of(r, "CidrIp"))
+                        .set_description(str_of(r, "Description"))
+                        .build(),
+                );
+            }
+            for g in list_of(p, "UserIdGroupPairs") {
+                b = b.user_id_group_pairs(
+                    t::UserIdGroupPair::builder()
+                        .set_group_id(str_of(g, "GroupId"))
+                        .set_description(str_of(g, "Description"))
+                        .build(),
+                );
+            }
+            b.build()
+        })
+        .collect()
 }
 
 /// The key of an ingress permission, with one source: how rules are compared and revoked.

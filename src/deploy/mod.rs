@@ -24,8 +24,6 @@ pub use desired::Desired;
 pub use live::Live;
 pub use plan::Plan;
 
-use crate::compile::Compiled;
-
 /// Reads what exists and compares it with the spec.
 pub async fn plan(aws: &Clients, desired: &Desired) -> Result<(Live, Plan), Failure> {
     // Boxed: reading every service's state makes a large future.
@@ -40,10 +38,6 @@ pub async fn destroy_plan(aws: &Clients, desired: &Desired) -> Result<(Live, Pla
     let live = Box::pin(Live::read(aws, desired)).await?;
     let plan = plan::destroy(&live);
     Ok((live, plan))
-}
-
-pub fn desired(compiled: &Compiled) -> Result<Desired, String> {
-    Desired::from_compiled(compiled)
 }
 
 impl Default for Options {

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::desired::Desired;
 use super::json::{self, Names, flatten, str_of, tags_of};
-use super::live::{Live, rule_key, symbolize};
+use super::live::{Live, ingress_rules, symbolize};
 use super::{ecs_api, elb_api};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -205,27 +205,6 @@ pub fn derived_value(
     Some(value)
 }
 
-/// Ingress rule keys of a security group document, sources by placeholder name.
-#[must_use]
-pub fn desired_rules(ingress: &Value, names: &Names) -> BTreeMap<String, Value> {
-    let mut out = BTreeMap::new();
-    let doc = symbolic(ingress, names);
-    for p in json::list_of(&doc, "IpPermissions") {
-        let protocol = str_of(p, "IpProtocol").unwrap_or_else(|| "tcp".into());
-        let from = json::int_of(p, "FromPort").unwrap_or(-1);
-        let to = json::int_of(p, "ToPort").unwrap_or(-1);
-        for r in json::list_of(p, "IpRanges") {
-            let cidr = str_of(r, "CidrIp").unwrap_or_default();
-            out.insert(rule_key(&protocol, from, to, &cidr), r.clone());
-        }
-        for g in json::list_of(p, "UserIdGroupPairs") {
-            let id = str_of(g, "GroupId").unwrap_or_default();
-            out.insert(rule_key(&protocol, from, to, &id), g.clone());
-        }
-    }
-    out
-}
-
 #[must_use]
 pub fn live_rule_keys(live: &Live, owner: &str) -> BTreeSet<String> {
     live.groups
@@ -410,7 +389,11 @@ fn groups(plan: &mut Plan, desired: &Desired, live: &Live) {
         let want: BTreeSet<String> = group
             .ingress
             .as_ref()
-            .map(|i| desired_rules(i, &live.names).into_keys().collect())
+            .map(|i| {
+                ingress_rules(&symbolic(i, &live.names))
+                    .into_keys()
+                    .collect()
+            })
             .unwrap_or_default();
         let have = live_rule_keys(live, owner);
         let mut fields: Vec<FieldChange> = want

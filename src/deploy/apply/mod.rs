@@ -16,7 +16,7 @@ use serde_json::Value;
 use super::aws::{Clients, Failure, Result, code_of, failed};
 use super::desired::Desired;
 use super::json::{self, Names, int_of, str_of, strings_of};
-use super::live::{DIGEST_TAG, Live, RAN_TAG, STACK_TAG, split_permission};
+use super::live::{DIGEST_TAG, Live, RAN_TAG, STACK_TAG};
 use super::plan::{Action, Change, Plan, Step, derived_value};
 use super::{ecs_api, elb_api};
 

@@ -2,7 +2,7 @@
 
 use super::{
     Action, BTreeMap, Change, Made, Result, Run, Step, Value, code_of, elb_api, failed, int_of,
-    json, split_permission, str_of, strings_of,
+    json, str_of, strings_of,
 };
 
 impl Run<'_> {
@@ -43,11 +43,7 @@ impl Run<'_> {
             .to_owned();
         let want: BTreeMap<String, aws_sdk_ec2::types::IpPermission> =
             match &self.desired.groups[owner].ingress {
-                Some(doc) => {
-                    let doc = self.fill(doc, resource)?;
-                    let ingress = ec2_permissions(&doc);
-                    ingress.iter().flat_map(split_permission).collect()
-                }
+                Some(doc) => crate::deploy::live::ingress_rules(&self.fill(doc, resource)?),
                 None => BTreeMap::new(),
             };
         let have = self
@@ -96,8 +92,7 @@ impl Run<'_> {
 
     pub(super) async fn load_balancer(&self, update: bool, resource: &str) -> Result<Made> {
         use aws_sdk_elasticloadbalancingv2::types as t;
-        let lb = self.desired.load_balancer.clone().unwrap_or_default();
-        let doc = self.fill(&lb["loadBalancer"], resource)?;
+        let doc = self.fill(&self.desired.lb()["loadBalancer"], resource)?;
         if update {
             let arn = self.names.get("load-balancer").unwrap_or_default();
             self.aws
@@ -149,8 +144,7 @@ impl Run<'_> {
         resource: &str,
     ) -> Result<Made> {
         use aws_sdk_elasticloadbalancingv2::types as t;
-        let lb = self.desired.load_balancer.clone().unwrap_or_default();
-        let doc = self.fill(&lb["targetGroups"][service], resource)?;
+        let doc = self.fill(&self.desired.lb()["targetGroups"][service], resource)?;
         if update {
             let arn = self
                 .names
@@ -192,8 +186,7 @@ impl Run<'_> {
 
     pub(super) async fn listener(&self, update: bool, resource: &str) -> Result<Made> {
         use aws_sdk_elasticloadbalancingv2::types as t;
-        let lb = self.desired.load_balancer.clone().unwrap_or_default();
-        let doc = self.fill(&lb["listener"], resource)?;
+        let doc = self.fill(&self.desired.lb()["listener"], resource)?;
         let protocol = str_of(&doc, "Protocol").map(|s| t::ProtocolEnum::from(s.as_str()));
         if update {
             self.aws
@@ -229,13 +222,7 @@ impl Run<'_> {
     }
 
     pub(super) async fn rule(&self, tag: &str, update: bool, resource: &str) -> Result<Made> {
-        let lb = self.desired.load_balancer.clone().unwrap_or_default();
-        let raw = json::list_of(&lb, "rules")
-            .iter()
-            .find(|r| json::tags_of(r, "Tags").iter().any(|(_, v)| v == tag))
-            .cloned()
-            .unwrap_or_default();
-        let doc = self.fill(&raw, resource)?;
+        let doc = self.fill(self.desired.rule(tag), resource)?;
         if update {
             let current = &self.live.rules[tag];
             self.aws
@@ -254,7 +241,7 @@ impl Run<'_> {
             .elb
             .create_rule()
             .set_listener_arn(str_of(&doc, "ListenerArn"))
-            .set_priority(elb_api::int(&doc, "Priority"))
+            .set_priority(int_of(&doc, "Priority"))
             .set_conditions(Some(elb_api::conditions(&doc)))
             .set_actions(Some(elb_api::actions(&doc, "Actions")))
             .set_transforms(elb_api::transforms(&doc))
@@ -268,17 +255,13 @@ impl Run<'_> {
     /// Moves existing rules to their new priorities in one call: AWS swaps them at once, where
     /// one by one they would collide with each other or with a new route's rule.
     pub(super) async fn rule_priorities(&self, steps: &[&Change]) -> Result<()> {
-        let lb = self.desired.load_balancer.clone().unwrap_or_default();
         let mut pairs = Vec::new();
         for c in steps.iter().filter(|c| c.action == Action::Update) {
             let Step::Rule(tag) = &c.step else { continue };
             let Some(current) = self.live.rules.get(tag) else {
                 continue;
             };
-            let wanted = json::list_of(&lb, "rules")
-                .iter()
-                .find(|r| json::tags_of(r, "Tags").iter().any(|(_, v)| v == tag))
-                .and_then(|r| elb_api::int(r, "Priority"));
+            let wanted = int_of(self.desired.rule(tag), "Priority");
             let now = current.view["Priority"]
                 .as_i64()
                 .and_then(|p| i32::try_from(p).ok());
@@ -314,36 +297,6 @@ impl Run<'_> {
         }
         Ok(())
     }
-}
-
-fn ec2_permissions(doc: &Value) -> Vec<aws_sdk_ec2::types::IpPermission> {
-    use aws_sdk_ec2::types as t;
-    json::list_of(doc, "IpPermissions")
-        .iter()
-        .map(|p| {
-            let mut b = t::IpPermission::builder()
-                .set_ip_protocol(str_of(p, "IpProtocol"))
-                .set_from_port(int_of(p, "FromPort"))
-                .set_to_port(int_of(p, "ToPort"));
-            for r in json::list_of(p, "IpRanges") {
-                b = b.ip_ranges(
-                    t::IpRange::builder()
-                        .set_cidr_ip(str_of(r, "CidrIp"))
-                        .set_description(str_of(r, "Description"))
-                        .build(),
-                );
-            }
-            for g in json::list_of(p, "UserIdGroupPairs") {
-                b = b.user_id_group_pairs(
-                    t::UserIdGroupPair::builder()
-                        .set_group_id(str_of(g, "GroupId"))
-                        .set_description(str_of(g, "Description"))
-                        .build(),
-                );
-            }
-            b.build()
-        })
-        .collect()
 }
 
 /// The health check settings `CreateTargetGroup` and `ModifyTargetGroup` share.

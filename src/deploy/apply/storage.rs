@@ -71,7 +71,7 @@ impl Run<'_> {
 
     pub(super) async fn mount_target(&self, subnet: &str, resource: &str) -> Result<Made> {
         let (aws, d) = (self.aws, self.desired);
-        let doc = self.fill(&d.efs.clone().unwrap_or_default()["mountTargets"], resource)?;
+        let doc = self.fill(&d.efs()["mountTargets"], resource)?;
         match aws
             .efs
             .create_mount_target()
@@ -89,10 +89,7 @@ impl Run<'_> {
 
     pub(super) async fn access_point(&self, volume: &str, resource: &str) -> Result<Made> {
         let (aws, d) = (self.aws, self.desired);
-        let doc = self.fill(
-            &d.efs.clone().unwrap_or_default()["accessPoints"][volume],
-            resource,
-        )?;
+        let doc = self.fill(&d.efs()["accessPoints"][volume], resource)?;
         let root = &doc["RootDirectory"];
         let info = &root["CreationInfo"];
         let tags = efs_tags(&doc);
@@ -251,10 +248,7 @@ impl Run<'_> {
     }
 
     pub(super) async fn create_efs(&self, resource: &str) -> Result<Made> {
-        let doc = self.fill(
-            &self.desired.efs.clone().unwrap_or_default()["fileSystem"],
-            resource,
-        )?;
+        let doc = self.fill(&self.desired.efs()["fileSystem"], resource)?;
         let tags = efs_tags(&doc);
         let id = match self
             .aws
