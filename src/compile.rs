@@ -102,17 +102,23 @@ pub fn check(source: &SourceFile, env: Option<&str>) -> Result<Outcome, UnknownE
 /// A problem of the base shows again under every environment: keep the base's copy only.
 fn dedupe_across_envs(diags: Diagnostics) -> Vec<Diagnostic> {
     let all = diags.into_sorted();
-    let base: Vec<(
+    // A set, not a list: thousands of diagnostics times every environment must stay linear.
+    let base: std::collections::HashSet<(
         crate::diagnostics::Code,
         Option<std::ops::Range<usize>>,
-        String,
+        &str,
     )> = all
         .iter()
         .filter(|d| d.env.is_none())
-        .map(|d| (d.code, d.span(), d.message.clone()))
+        .map(|d| (d.code, d.span(), d.message.as_str()))
+        .collect();
+    let keep: Vec<bool> = all
+        .iter()
+        .map(|d| d.env.is_none() || !base.contains(&(d.code, d.span(), d.message.as_str())))
         .collect();
     all.into_iter()
-        .filter(|d| d.env.is_none() || !base.contains(&(d.code, d.span(), d.message.clone())))
+        .zip(keep)
+        .filter_map(|(d, keep)| keep.then_some(d))
         .collect()
 }
 
@@ -132,6 +138,11 @@ fn compile_variant(
     let Some(model) = model.filter(|_| diags.error_count() == errors_before) else {
         return Ok(None);
     };
+    // What the spec names on disk, once the spec itself is valid (the folder of an in-memory source
+    // may not exist: then every context is reported missing, as a warning).
+    if !model::build_paths(&parsed.spec, source.dir(), diags) {
+        return Ok(None);
+    }
     match StackGraph::build(&model) {
         Ok(graph) => Ok(Some(Compiled { model, graph })),
         Err(cycles) => {

@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod compile;
+pub mod console;
 pub mod deploy;
 pub mod diagnostics;
 pub mod graph;

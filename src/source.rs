@@ -11,7 +11,12 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn new(path: impl Into<PathBuf>, text: impl Into<String>) -> Self {
-        let text = text.into();
+        let mut text = text.into();
+        // A UTF-8 byte order mark is not part of the document: dropped before parsing, so that
+        // offsets, lines and columns all count from the first real character.
+        if text.starts_with('\u{feff}') {
+            text.drain(..'\u{feff}'.len_utf8());
+        }
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
@@ -48,11 +53,24 @@ impl SourceFile {
         self.path.display().to_string()
     }
 
+    /// 0-based line of a byte offset.
+    #[must_use]
+    pub fn line_of(&self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        self.line_starts.partition_point(|&start| start <= offset) - 1
+    }
+
+    /// Byte offset where 0-based `line` starts, if the file has it.
+    #[must_use]
+    pub fn line_start(&self, line: usize) -> Option<usize> {
+        self.line_starts.get(line).copied()
+    }
+
     /// 1-based line and column (counted in characters) of a byte offset.
     #[must_use]
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&start| start <= offset) - 1;
+        let line = self.line_of(offset);
         let start = self.line_starts[line];
         let column = self
             .text
@@ -74,5 +92,12 @@ mod tests {
         assert_eq!(s.line_col(7), (2, 4));
         assert_eq!(s.line_col(8), (3, 1));
         assert_eq!(s.line_col(100), (3, 2));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_text() {
+        let s = SourceFile::new("x.toml", "\u{feff}ab\nc");
+        assert_eq!(s.text(), "ab\nc");
+        assert_eq!(s.line_col(3), (2, 1));
     }
 }

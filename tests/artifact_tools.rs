@@ -320,3 +320,92 @@ fn checkov_kubernetes_checks_fail_only_the_documented_choices() {
     assert!(unexpected.is_empty(), "{}", unexpected.join("\n"));
     assert!(passed > 1000, "checkov checked too little: {passed} passed");
 }
+
+/// Keys are plain scalars too: under YAML 1.1 (`PyYAML`, which docker-compose 1.29 reads with, and
+/// Kubernetes' go-yaml) an env variable or service named `ON`, `NO`, `Y` or `no` became a boolean.
+/// Every key and value stackc writes must read back as the string it wrote; `$` must survive compose's
+/// interpolation and Kubernetes' `$(VAR)` expansion.
+#[test]
+fn yaml_11_reads_back_every_key_and_value_as_written() {
+    let Some(python) = common::tool("python3") else {
+        return common::skip_or_fail("python3 is not installed");
+    };
+    let has_yaml = Command::new(&python)
+        .args(["-c", "import yaml"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_yaml {
+        return common::skip_or_fail("PyYAML is not installed; run scripts/install-tools");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("stack.toml");
+    std::fs::write(
+        &spec,
+        r#"[stack]
+name = "keys"
+
+[services.no]
+image = "nginx:1.27"
+port = 8080
+command = ["sh", "-c", "echo $HOME $$ $(id)"]
+env = { ON = "on", NO = "no", Y = "y", N = "0b101", OFF = "2024-01-31", YES = "$HOME $${PATH} $(ON)" }
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let run = common::stackc(&["build", spec.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", common::text(&run.stderr));
+
+    // Every key of every document, as YAML 1.1 reads it: the ones that are not strings, and the
+    // environment of the service in compose and in its ConfigMap.
+    let script = r#"
+import glob, json, sys, yaml
+out = sys.argv[1]
+bad, compose, configmap = [], None, None
+def walk(node, path):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if not isinstance(k, str):
+                bad.append(path + [repr(k)])
+            walk(v, path + [str(k)])
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            walk(v, path + [str(i)])
+for f in sorted(glob.glob(out + "/compose/*.yaml") + glob.glob(out + "/kubernetes/*.yaml")):
+    for doc in yaml.safe_load_all(open(f)):
+        walk(doc, [f])
+        if f.endswith("compose.yaml"):
+            compose = doc["services"]["no"]
+        elif doc and doc.get("kind") == "ConfigMap":
+            configmap = doc["data"]
+print(json.dumps({"bad": bad, "compose": compose, "configmap": configmap}))
+"#;
+    let read = Command::new(&python)
+        .args(["-c", script, out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(read.status.success(), "{}", common::text(&read.stderr));
+    let got: serde_json::Value = serde_json::from_slice(&read.stdout).unwrap();
+    assert_eq!(
+        got["bad"],
+        serde_json::json!([]),
+        "keys read as non-strings"
+    );
+    let env = serde_json::json!({
+        "ON": "on", "NO": "no", "Y": "y", "N": "0b101", "OFF": "2024-01-31",
+        "YES": "$HOME ${PATH} $(ON)",
+    });
+    // ConfigMap values reach the container through `envFrom`, which expands nothing.
+    assert_eq!(got["configmap"], env);
+    // Compose reads `$$` as `$`.
+    let unescape = |v: &serde_json::Value| v.as_str().unwrap().replace("$$", "$");
+    let compose_env = got["compose"]["environment"].as_object().unwrap();
+    assert_eq!(compose_env.len(), 6);
+    for (k, v) in compose_env {
+        assert_eq!(unescape(v), env[k].as_str().unwrap(), "{k}");
+    }
+    assert_eq!(
+        unescape(&got["compose"]["command"][2]),
+        "echo $HOME $$ $(id)"
+    );
+}

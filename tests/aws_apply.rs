@@ -246,16 +246,19 @@ fn apply_is_idempotent_plans_exact_changes_and_destroys_only_its_own() {
     let state = moto.state();
     let services = state["services"].as_object().unwrap();
     for s in ["api", "web", "worker", "db", "cache"] {
-        assert!(services.contains_key(&format!("shop/{s}")), "{state:#}");
+        assert!(
+            services.contains_key(&format!("shop/shop_{s}")),
+            "{state:#}"
+        );
     }
-    assert_eq!(state["services"]["shop/api"]["desiredCount"], 2);
+    assert_eq!(state["services"]["shop/shop_api"]["desiredCount"], 2);
     assert_eq!(
         state["rules"],
         serde_json::json!(["8088 1 /api /api/*", "8088 2 /*"])
     );
     assert_eq!(
-        state["securityGroups"]["shop-db"],
-        serde_json::json!(["5432 shop-api", "5432 shop-migrate", "5432 shop-worker"])
+        state["securityGroups"]["shop_db"],
+        serde_json::json!(["5432 shop_api", "5432 shop_migrate", "5432 shop_worker"])
     );
     assert_eq!(state["loadBalancers"], serde_json::json!(["shop"]));
     assert_eq!(state["namespaces"], serde_json::json!(["shop"]));
@@ -337,10 +340,10 @@ fn apply_is_idempotent_plans_exact_changes_and_destroys_only_its_own() {
     let out = moto.stackc(&["plan", &changed, "--detailed-exitcode"]);
     assert_eq!(out.status.code(), Some(0), "{}", common::text(&out.stdout));
     let state = moto.state();
-    assert_eq!(state["services"]["shop/api"]["desiredCount"], 3);
+    assert_eq!(state["services"]["shop/shop_api"]["desiredCount"], 3);
     assert_eq!(
-        state["services"]["shop/api"]["taskDefinition"],
-        "shop-api:2"
+        state["services"]["shop/shop_api"]["taskDefinition"],
+        "shop_api:2"
     );
     assert_eq!(
         state["rules"],
@@ -561,6 +564,379 @@ fn every_ecs_example_applies_plans_clean_and_destroys() {
             state["taskDefinitionRevisions"],
             serde_json::json!({}),
             "{name}"
+        );
+    }
+}
+
+/// A spec from its text, in `dir`.
+fn spec_file(dir: &Path, file: &str, text: &str) -> String {
+    let path = dir.join(file);
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// A stack with one routed service keeping data on a volume, in the cluster `shared`.
+fn small(stack: &str, service: &str, volume: &str) -> String {
+    format!(
+        "[stack]\nname = \"{stack}\"\n\n[services.{service}]\nimage = \"nginx:1\"\nport = 80\nvolumes = {{ \"/data\" = \"{volume}\" }}\n\n\
+         [resources.{volume}]\ntype = \"volume\"\nstorage = \"1Gi\"\n\n[routes]\n\"/\" = \"{service}\"\n\n[gateway]\nport = 80\n\n\
+         [targets.ecs]\nregion = \"{REGION}\"\ncluster = \"shared\"\n"
+    )
+}
+
+/// Untagged resources with the names stackc gives the shop's, one of every kind it writes (made by
+/// hand or by another tool). The shop's target group name is pinned: names must not change between
+/// releases, or a stack would lose what it made.
+const FOREIGN_SHOP: &str = "\
+vpc = c('ec2').describe_vpcs(Filters=[{'Name': 'is-default', 'Values': ['true']}])['Vpcs'][0]['VpcId']
+subnets = [s['SubnetId'] for s in c('ec2').describe_subnets(Filters=[{'Name': 'vpc-id', 'Values': [vpc]}])['Subnets']]
+c('ec2').create_security_group(GroupName='shop_api', Description='mine', VpcId=vpc)
+c('logs').create_log_group(logGroupName='/stackc/shop')
+c('ssm').put_parameter(Name='/stackc/shop/db-password', Value='mine', Type='SecureString')
+c('ssm').put_parameter(Name='/stackc/shop/db-url', Value='mine', Type='SecureString')
+c('efs').create_file_system(CreationToken='stackc-shop')
+c('elbv2').create_load_balancer(Name='shop', Subnets=subnets[:2])
+c('elbv2').create_target_group(Name='shop-web-ba391833', Protocol='HTTP', Port=80, VpcId=vpc, TargetType='ip')
+c('servicediscovery').create_http_namespace(Name='shop')
+ecs = c('ecs')
+ecs.create_cluster(clusterName='shop')
+ecs.register_task_definition(family='shop_web', containerDefinitions=[{'name': 'web', 'image': 'nginx', 'memory': 128}])
+ecs.create_service(cluster='shop', serviceName='shop_web', taskDefinition='shop_web', desiredCount=0)
+";
+
+#[test]
+fn foreign_resources_with_the_stacks_names_are_never_changed_or_deleted() {
+    let Some(moto) = Moto::start() else { return };
+    moto.reset();
+    let dir = tempfile::tempdir().unwrap();
+    let spec = shop(dir.path(), |t| t);
+    moto.boto(USER_SECRET);
+    moto.boto(FOREIGN_SHOP);
+    let before = moto.state();
+    moto.stats_reset();
+
+    let out = moto.stackc(&["plan", &spec]);
+    let plan = common::text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{plan}");
+    for problem in [
+        "! namespace: Cloud Map namespace shop exists and is not tagged stackc:stack=shop",
+        "! log-group: log group /stackc/shop exists and is not tagged",
+        "! parameter /stackc/shop/db-password: SSM parameter /stackc/shop/db-password exists",
+        "! parameter /stackc/shop/db-url: SSM parameter /stackc/shop/db-url exists",
+        "! security-group/api: security group shop_api exists",
+        "! efs: EFS file system fs-",
+        "! load-balancer: load balancer shop exists",
+        "! target-group/web: target group shop-web-ba391833 exists",
+        "! task-definition/web: task definition revision shop_web:1 exists",
+        "! service/web: ECS service shop_web exists",
+    ] {
+        assert!(plan.contains(problem), "{problem}\nmissing from:\n{plan}");
+    }
+    assert!(
+        plan.contains("tag it stackc:stack=shop and stackc:resource=service/web"),
+        "{plan}"
+    );
+    // Nothing is planned for what is not the stack's.
+    for line in [
+        "update log-group",
+        "create load-balancer",
+        "create efs",
+        "service/web\n",
+        "security-group/api\n",
+    ] {
+        assert!(!plan.contains(line), "{line} planned:\n{plan}");
+    }
+
+    let out = moto.stackc(&["apply", &spec, "--yes"]);
+    assert_eq!(out.status.code(), Some(1), "{}", common::text(&out.stderr));
+    assert!(common::text(&out.stderr).contains("nothing was changed"));
+    assert_eq!(moto.stats().1, 0, "apply changed something");
+
+    let out = moto.stackc(&["destroy", &spec, "--yes"]);
+    ok(&out, "destroy");
+    let said = common::text(&out.stdout);
+    for kept in [
+        "= log group /stackc/shop is not tagged stackc:stack=shop: left alone",
+        "= ECS service shop_web is not tagged stackc:stack=shop: left alone",
+        "= ECS cluster arn:",
+    ] {
+        assert!(said.contains(kept), "{kept}\nmissing from:\n{said}");
+    }
+    assert_eq!(moto.stats().1, 0, "destroy deleted something");
+    assert_eq!(moto.state(), before);
+    moto.boto(
+        "assert c('ssm').get_parameter(Name='/stackc/shop/db-url', WithDecryption=True)['Parameter']['Value'] == 'mine'\n\
+         assert 'retentionInDays' not in c('logs').describe_log_groups(logGroupNamePrefix='/stackc/shop')['logGroups'][0]",
+    );
+}
+
+#[test]
+fn destroy_deregisters_only_the_stacks_own_revisions() {
+    let Some(moto) = Moto::start() else { return };
+    moto.reset();
+    let dir = tempfile::tempdir().unwrap();
+    let spec = spec_file(
+        dir.path(),
+        "stack.toml",
+        &format!(
+            "[stack]\nname = \"tiny\"\n\n[services.api]\nimage = \"nginx:1\"\nport = 80\n\n[targets.ecs]\nregion = \"{REGION}\"\ncluster = \"tiny\"\n"
+        ),
+    );
+    ok(&moto.stackc(&["apply", &spec, "--yes"]), "apply");
+    // Someone registers their own revision in the family: it is the latest now.
+    moto.boto(
+        "c('ecs').register_task_definition(family='tiny_api', containerDefinitions=[{'name': 'api', 'image': 'mine', 'memory': 128}])",
+    );
+    let out = moto.stackc(&["plan", &spec]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        common::text(&out.stdout).contains(
+            "! task-definition/api: task definition revision tiny_api:2 exists and is not tagged stackc:stack=tiny"
+        ),
+        "{}",
+        common::text(&out.stdout)
+    );
+    ok(&moto.stackc(&["destroy", &spec, "--yes"]), "destroy");
+    // The stack's revision (below theirs) is gone; theirs stays.
+    moto.boto(
+        "arns = c('ecs').list_task_definitions(familyPrefix='tiny_api', status='ACTIVE')['taskDefinitionArns']\n\
+         assert [a.rsplit('/', 1)[1] for a in arns] == ['tiny_api:2'], arns",
+    );
+    let state = moto.state();
+    assert_eq!(state["services"], serde_json::json!({}));
+    assert_eq!(state["clusters"], serde_json::json!([]));
+}
+
+/// `ab` + `c-web` and `ab-c` + `web` were both `ab-c-web` (and `stackc-ab-c-data`) before: now every
+/// name differs, both deploy into one cluster, plan clean, and destroy alone.
+#[test]
+fn stacks_with_colliding_names_coexist_and_destroy_independently() {
+    let Some(moto) = Moto::start() else { return };
+    moto.reset();
+    let dir = tempfile::tempdir().unwrap();
+    let a = spec_file(dir.path(), "ab.toml", &small("ab", "c-web", "c-data"));
+    let b = spec_file(dir.path(), "ab-c.toml", &small("ab-c", "web", "data"));
+    let clean = |spec: &str, what: &str| {
+        let out = moto.stackc(&["plan", spec, "--detailed-exitcode"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{what}:\n{}{}",
+            common::text(&out.stdout),
+            common::text(&out.stderr)
+        );
+    };
+    ok(&moto.stackc(&["apply", &a, "--yes"]), "apply ab");
+    clean(&a, "ab after its apply");
+    let only_a = moto.state();
+    ok(&moto.stackc(&["apply", &b, "--yes"]), "apply ab-c");
+    clean(&b, "ab-c after its apply");
+    clean(&a, "ab after ab-c's apply");
+    let both = moto.state();
+    assert_eq!(
+        both["services"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
+        ["shared/ab-c_web", "shared/ab_c-web"]
+    );
+    assert_eq!(
+        both["taskDefinitionRevisions"],
+        serde_json::json!({"ab-c_web": 1, "ab_c-web": 1})
+    );
+    assert_eq!(both["loadBalancers"], serde_json::json!(["ab", "ab-c"]));
+    assert_eq!(both["namespaces"], serde_json::json!(["ab", "ab-c"]));
+    assert_eq!(
+        both["logGroups"],
+        serde_json::json!(["/stackc/ab", "/stackc/ab-c"])
+    );
+    assert_eq!(both["fileSystems"].as_array().unwrap().len(), 2);
+    assert_eq!(both["targetGroups"].as_array().unwrap().len(), 2);
+
+    // ab goes; ab-c is untouched and still plans clean. The cluster runs ab-c's service: it stays.
+    let out = moto.stackc(&["destroy", &a, "--yes"]);
+    ok(&out, "destroy ab");
+    assert!(
+        common::text(&out.stdout)
+            .contains("also runs services that are not the stack's (ab-c_web)"),
+        "{}",
+        common::text(&out.stdout)
+    );
+    clean(&b, "ab-c after ab's destroy");
+    let only_b = moto.state();
+    for kind in [
+        "services",
+        "taskDefinitionRevisions",
+        "loadBalancers",
+        "namespaces",
+        "logGroups",
+        "fileSystems",
+        "targetGroups",
+        "securityGroups",
+    ] {
+        assert_ne!(only_b[kind], only_a[kind], "{kind}");
+        assert_ne!(
+            only_b[kind], both[kind],
+            "{kind}: nothing of ab was deleted"
+        );
+    }
+    assert_eq!(
+        only_b["services"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
+        ["shared/ab-c_web"]
+    );
+    assert_eq!(only_b["loadBalancers"], serde_json::json!(["ab-c"]));
+    assert_eq!(only_b["clusters"], serde_json::json!(["shared"]));
+
+    ok(&moto.stackc(&["destroy", &b, "--yes"]), "destroy ab-c");
+    let none = moto.state();
+    for kind in [
+        "loadBalancers",
+        "targetGroups",
+        "namespaces",
+        "logGroups",
+        "fileSystems",
+        "rules",
+    ] {
+        assert_eq!(none[kind], serde_json::json!([]), "{kind}: {none:#}");
+    }
+    assert_eq!(none["services"], serde_json::json!({}));
+    assert_eq!(none["taskDefinitionRevisions"], serde_json::json!({}));
+    // The cluster is ab's, which is gone: ab-c leaves it alone.
+    assert_eq!(none["clusters"], serde_json::json!(["shared"]));
+}
+
+/// A stack for the commands that fail before or at their first AWS call.
+fn tiny_spec(dir: &Path) -> String {
+    spec_file(
+        dir,
+        "stack.toml",
+        &format!(
+            "[stack]\nname = \"tiny\"\n\n[services.api]\nimage = \"nginx:1\"\nport = 80\n\n[environments.dev]\nservices.api.replicas = 1\n\n[targets.ecs]\nregion = \"{REGION}\"\ncluster = \"tiny\"\n"
+        ),
+    )
+}
+
+/// stackc against an endpoint, with credentials from the environment and no profile.
+fn stackc_at(endpoint: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_stackc"))
+        .args(args)
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn an_endpoint_that_never_answers_fails_within_a_minute_naming_it() {
+    // Accepts connections and holds them, answering nothing; gone when the test ends.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    listener.set_nonblocking(true).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let holder = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            let deadline = Instant::now() + Duration::from_mins(3);
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) && Instant::now() < deadline {
+                match listener.accept() {
+                    Ok((conn, _)) => held.push(conn),
+                    Err(_) => std::thread::sleep(Duration::from_millis(20)),
+                }
+            }
+        })
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let spec = tiny_spec(dir.path());
+    let runs: Vec<_> = [
+        vec!["plan", spec.as_str()],
+        vec!["apply", spec.as_str(), "--yes"],
+    ]
+    .into_iter()
+    .map(|args| {
+        let endpoint = endpoint.clone();
+        let args: Vec<String> = args.into_iter().map(str::to_owned).collect();
+        std::thread::spawn(move || {
+            let started = Instant::now();
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let out = stackc_at(&endpoint, &args);
+            (args[0].to_owned(), out, started.elapsed())
+        })
+    })
+    .collect();
+    for run in runs {
+        let (command, out, took) = run.join().unwrap();
+        let stderr = common::text(&out.stderr);
+        eprintln!("{command} against a silent endpoint: {took:?}");
+        assert_eq!(out.status.code(), Some(1), "{command}: {stderr}");
+        assert!(took < Duration::from_mins(1), "{command} took {took:?}");
+        assert!(
+            stderr.contains(&format!("{endpoint} did not answer within")),
+            "{command}: {stderr}"
+        );
+        assert!(
+            stderr.contains("(sts:GetCallerIdentity)"),
+            "{command}: {stderr}"
+        );
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    holder.join().unwrap();
+}
+
+#[test]
+fn an_endpoint_that_refuses_is_named_with_what_to_check() {
+    let port = free_port(); // bound and released: nothing listens there
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let dir = tempfile::tempdir().unwrap();
+    let out = stackc_at(&endpoint, &["plan", &tiny_spec(dir.path())]);
+    let stderr = common::text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("could not reach {endpoint}")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("AWS_ENDPOINT_URL"), "{stderr}");
+}
+
+#[test]
+fn with_detailed_exitcode_every_error_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = tiny_spec(dir.path());
+    // 2 would mean "changes pending".
+    let out = common::stackc(&["plan", &spec, "--env", "nope", "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(1), "{}", common::text(&out.stderr));
+    assert!(common::text(&out.stderr).contains("nope"));
+    // Without it, an unknown environment is a usage error, as everywhere.
+    let out = common::stackc(&["plan", &spec, "--env", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn wait_timeouts_out_of_range_are_refused_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = tiny_spec(dir.path());
+    for (flag, value) in [
+        ("--wait-timeout", "18446744073709551615"),
+        ("--wait-timeout", "0"),
+        ("--poll-interval", "inf"),
+        ("--poll-interval", "NaN"),
+    ] {
+        let out = common::stackc(&["destroy", &spec, "--yes", flag, value]);
+        let stderr = common::text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}: {stderr}");
+        assert!(
+            stderr.contains(flag) && !stderr.contains("panicked"),
+            "{stderr}"
         );
     }
 }

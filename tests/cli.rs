@@ -203,8 +203,12 @@ fn build_then_check_is_clean_and_drift_is_reported() {
     );
     assert!(report.contains("missing: kubernetes/jobs.yaml"), "{report}");
     assert!(
-        report.contains("stale (would be removed): ecs/leftover.json"),
-        "{report}"
+        report.contains("refused (build would write nothing): compose/compose.yaml"),
+        "a hand edit is shown as such: {report}"
+    );
+    assert!(
+        !report.contains("ecs/leftover.json"),
+        "a file stackc did not write is not stackc's to remove: {report}"
     );
     assert_eq!(
         std::fs::read_to_string(&compose).unwrap(),
@@ -212,12 +216,27 @@ fn build_then_check_is_clean_and_drift_is_reported() {
         "--check wrote nothing"
     );
 
-    // A build repairs all of it.
-    assert_eq!(
-        stackc(&["build", "examples/shop/stack.toml", "-o", out_dir])
-            .status
-            .code(),
-        Some(0)
+    // A build refuses to overwrite the hand edit, and writes nothing; --force repairs it.
+    let refused = stackc(&["build", "examples/shop/stack.toml", "-o", out_dir]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        text(&refused.stderr).contains("compose/compose.yaml was changed by hand"),
+        "{}",
+        text(&refused.stderr)
+    );
+    assert!(!dir.path().join("kubernetes/jobs.yaml").exists());
+    let forced = stackc(&[
+        "build",
+        "examples/shop/stack.toml",
+        "-o",
+        out_dir,
+        "--force",
+    ]);
+    assert_eq!(forced.status.code(), Some(0), "{}", text(&forced.stderr));
+    assert!(
+        text(&forced.stderr).contains("note: left alone ecs/leftover.json (not written by stackc)"),
+        "{}",
+        text(&forced.stderr)
     );
     let again = stackc(&[
         "build",
@@ -227,7 +246,7 @@ fn build_then_check_is_clean_and_drift_is_reported() {
         "--check",
     ]);
     assert_eq!(again.status.code(), Some(0));
-    assert!(!dir.path().join("ecs/leftover.json").exists());
+    assert!(dir.path().join("ecs/leftover.json").exists());
 }
 
 #[test]
@@ -319,4 +338,28 @@ fn deploy_commands_need_an_ecs_spec_before_any_aws_call() {
             common::text(&out.stderr)
         );
     }
+}
+
+#[test]
+fn a_missing_build_context_is_a_warning_with_its_span() {
+    // The sources may be elsewhere (a deploy checkout, the contract specs): the spec stays valid.
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("stack.toml");
+    std::fs::create_dir(dir.path().join("api")).unwrap();
+    std::fs::write(
+        &spec,
+        "[stack]\nname = \"w\"\n\n[services.web]\nbuild = { context = \"apii\", runtime = \"python\" }\n",
+    )
+    .unwrap();
+    let out = stackc(&["check", spec.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &report["diagnostics"][0];
+    assert_eq!(d["code"], "stackc::missing-build-context");
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(5), Some(21))
+    );
+    let human = text(&stackc(&["check", spec.to_str().unwrap()]).stderr);
+    assert!(human.contains("did you mean `api`?"), "{human}");
 }

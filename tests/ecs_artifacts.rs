@@ -102,6 +102,7 @@ fn every_ecs_file_passes_botocore_validation() {
     doc["networkMode"] = "bridged".into();
     doc["cpu"] = "300".into();
     doc["containerDefinitions"][0]["portMappings"] = serde_json::json!([{ "containerPort": "80" }]);
+    doc["family"] = "shop.api".into();
     let broken = scratch.path().join("broken.taskdef.json");
     std::fs::write(&broken, doc.to_string()).unwrap();
     let out = validate(&python, &[broken]);
@@ -110,7 +111,8 @@ fn every_ecs_file_passes_botocore_validation() {
         !out.status.success()
             && report.contains("bridged")
             && report.contains("Fargate")
-            && report.contains("containerPort"),
+            && report.contains("containerPort")
+            && report.contains("family name rules"),
         "{report}"
     );
 }

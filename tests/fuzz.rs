@@ -4,6 +4,8 @@
 //! A short run is part of `cargo test`. A long run: `STACKC_FUZZ_SECONDS=600 cargo test --release --test fuzz`.
 
 mod common;
+#[path = "support/artifact_oracle.rs"]
+mod artifact_oracle;
 
 use std::time::{Duration, Instant};
 
@@ -183,7 +185,9 @@ fn apply(text: &str, mutations: &[Mutation]) -> String {
 
 /// The property: compiling anything, with every environment, never panics and its output renders.
 fn exercise(text: &str) {
-    let source = SourceFile::new("fuzz.toml", text);
+    // In a folder that does not exist, like the render context below: build contexts are reported
+    // missing (a warning) and never looked up in whatever folder the tests run in.
+    let source = SourceFile::new("/fuzz/stack.toml", text);
     let outcome = compile::check(&source, None).expect("no --env given");
     let _ = render_json(&source, &outcome.diagnostics);
     let _ = render_human(&source, &outcome.diagnostics, false);
@@ -196,10 +200,16 @@ fn exercise(text: &str) {
             std::path::Path::new("/fuzz/stack.toml"),
             std::path::Path::new("/fuzz/dist"),
         );
+        let mut artifacts = stackc::output::Artifacts::new();
         for target in stackc::targets::available() {
-            let _ = target.render(&c, &context);
+            if target.unconfigured(&c).is_none() {
+                artifacts.extend(target.render(&c, &context));
+            }
             let _ = target.notes(&c);
         }
+        // And consumers read back what the model says.
+        let problems = artifact_oracle::problems(&c, &artifacts);
+        assert!(problems.is_empty(), "{problems:#?}\n--- spec ---\n{text}");
     }
 }
 

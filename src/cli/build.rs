@@ -2,14 +2,24 @@ use std::path::Path;
 
 use super::{DiagnosticFormat, SpecArgs, TargetArg, exit, report};
 use crate::compile;
-use crate::output::{self, Artifacts, Difference};
+use crate::output::{self, Difference, Rendered, Request, WriteError};
 use crate::targets::{self, RenderContext, Target};
+use crate::{say, say_raw, tell};
 
-pub fn run(args: &SpecArgs, target: TargetArg, out: &Path, check: bool) -> u8 {
+/// How `build` treats the output folder.
+#[derive(Debug, Clone, Copy)]
+pub struct Mode {
+    /// Compare only (`--check`).
+    pub check: bool,
+    /// Replace generated files edited by hand (`--force`).
+    pub force: bool,
+}
+
+pub fn run(args: &SpecArgs, target: TargetArg, out: &Path, mode: Mode) -> u8 {
     let selected = match select(target) {
         Ok(t) => t,
         Err(message) => {
-            eprintln!("error: {message}");
+            tell!("error: {message}");
             return exit::FAILED;
         }
     };
@@ -26,31 +36,38 @@ pub fn run(args: &SpecArgs, target: TargetArg, out: &Path, check: bool) -> u8 {
         Err(code) => return code,
     };
     let context = RenderContext::new(&args.spec, out);
-    let mut artifacts = Artifacts::new();
-    let mut rendered = Vec::new();
+    let mut request = Request {
+        force: mode.force,
+        ..Request::default()
+    };
     for t in selected {
         if let Some(why) = t.unconfigured(&compiled) {
             if target == TargetArg::All {
-                eprintln!("note: {}: skipped, {why}", t.name());
+                tell!("note: {}: skipped, {why}", t.name());
+                // Whatever it wrote before is stale now.
+                request.retired.push(t.name());
                 continue;
             }
-            eprintln!(
+            tell!(
                 "error: the `{}` target cannot build this spec: {why}",
                 t.name()
             );
             return exit::FAILED;
         }
-        rendered.push(t);
-        artifacts.extend(t.render(&compiled, &context));
+        request.rendered.push(Rendered {
+            target: t.name(),
+            folder: t.folder(),
+            private: t.private_folders(),
+            artifacts: t.render(&compiled, &context),
+        });
         for note in t.notes(&compiled) {
-            eprintln!("note: {note}");
+            tell!("note: {note}");
         }
     }
-    let folders: Vec<&str> = rendered.iter().map(|t| t.folder()).collect();
-    if check {
-        compare(out, &folders, &artifacts)
+    if mode.check {
+        compare(out, &request)
     } else {
-        write(out, &folders, &artifacts)
+        write(out, &request)
     }
 }
 
@@ -73,10 +90,16 @@ fn select(target: TargetArg) -> Result<Vec<&'static dyn Target>, String> {
         })
 }
 
-fn write(out: &Path, folders: &[&str], artifacts: &Artifacts) -> u8 {
-    match output::write(out, folders, artifacts) {
+fn write(out: &Path, request: &Request) -> u8 {
+    match output::write(out, request) {
         Ok(r) => {
-            eprintln!(
+            for (path, why) in &r.kept {
+                tell!("warning: kept {path}: no longer generated, but it {why}");
+            }
+            for path in &r.left_alone {
+                tell!("note: left alone {path} (not written by stackc)");
+            }
+            tell!(
                 "{}: {} written, {} unchanged, {} removed",
                 out.display(),
                 r.written.len(),
@@ -85,36 +108,59 @@ fn write(out: &Path, folders: &[&str], artifacts: &Artifacts) -> u8 {
             );
             exit::OK
         }
-        Err(e) => {
-            eprintln!("error: {e}");
+        Err(WriteError::Refused(refused)) => {
+            for (path, why) in &refused {
+                tell!("error: {path} {why}");
+            }
+            let n = refused.len();
+            tell!(
+                "error: nothing was written to {}: {n} {} not stackc's to replace",
+                out.display(),
+                if n == 1 { "path is" } else { "paths are" }
+            );
+            exit::FAILED
+        }
+        Err(WriteError::Io(e)) => {
+            tell!("error: {e}");
             exit::FAILED
         }
     }
 }
 
-fn compare(out: &Path, folders: &[&str], artifacts: &Artifacts) -> u8 {
-    match output::check(out, folders, artifacts) {
+fn compare(out: &Path, request: &Request) -> u8 {
+    let files: usize = request.rendered.iter().map(|r| r.artifacts.len()).sum();
+    match output::check(out, request) {
         Ok(diffs) if diffs.is_empty() => {
-            eprintln!("{}: up to date ({} files)", out.display(), artifacts.len());
+            tell!(
+                "{}: up to date ({})",
+                out.display(),
+                report::plural(files, "file")
+            );
             exit::OK
         }
         Ok(diffs) => {
             for d in &diffs {
                 match d {
-                    Difference::Missing(p) => println!("missing: {p}"),
-                    Difference::Stale(p) => println!("stale (would be removed): {p}"),
-                    Difference::Changed { diff, .. } => print!("{diff}"),
+                    Difference::Missing(p) => say!("missing: {p}"),
+                    Difference::Stale(p) => say!("stale (would be removed): {p}"),
+                    Difference::Changed { diff, .. } => say_raw!("{diff}"),
+                    Difference::Refused { path, why, diff } => {
+                        say!("refused (build would write nothing): {path} {why}");
+                        if let Some(diff) = diff {
+                            say_raw!("{diff}");
+                        }
+                    }
                 }
             }
-            eprintln!(
-                "error: {} differs from the spec in {} files; run `stackc build` to update",
+            tell!(
+                "error: {} differs from the spec in {}; run `stackc build` to update",
                 out.display(),
-                diffs.len()
+                report::plural(diffs.len(), "file")
             );
             exit::FAILED
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            tell!("error: {e}");
             exit::FAILED
         }
     }

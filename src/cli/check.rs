@@ -19,7 +19,7 @@ pub fn run(args: &SpecArgs, format: DiagnosticFormat) -> u8 {
                     .as_deref()
                     .map(|e| format!(" with --env {e}"))
                     .unwrap_or_default();
-                println!(
+                crate::say!(
                     "{}: stack `{}`{env} is valid: {}, {}, {}, {}",
                     source.display_name(),
                     m.name,

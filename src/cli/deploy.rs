@@ -14,21 +14,36 @@ pub struct AwsArgs {
     endpoint_url: Option<String>,
 }
 
+/// The longest `--wait-timeout`: a day (a wait longer than that is a hang).
+const MAX_WAIT: u64 = 24 * 3600;
+
 #[derive(clap::Args, Debug)]
 pub struct WaitArgs {
-    /// Longest wait for a service to become stable or a job to finish, in seconds
-    #[arg(long, value_name = "SECONDS", default_value_t = 1200)]
+    /// Longest wait for a service to become stable or a job to finish, in seconds (1 to 86400)
+    #[arg(long, value_name = "SECONDS", default_value_t = 1200,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_WAIT))]
     wait_timeout: u64,
     /// Seconds between polls while waiting
-    #[arg(long, value_name = "SECONDS", default_value_t = 5.0, hide = true)]
-    poll_interval: f64,
+    #[arg(long, value_name = "SECONDS", default_value = "5", hide = true, value_parser = poll_interval)]
+    poll_interval: Duration,
+}
+
+/// A poll interval: a number of seconds from 0 to 60 (fractions allowed); never NaN or infinite.
+fn poll_interval(text: &str) -> Result<Duration, String> {
+    let secs: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    if !(0.0..=60.0).contains(&secs) {
+        return Err(format!("`{text}` is not between 0 and 60 seconds"));
+    }
+    Duration::try_from_secs_f64(secs).map_err(|e| e.to_string())
 }
 
 impl WaitArgs {
     fn options(&self) -> Options {
         Options {
             timeout: Duration::from_secs(self.wait_timeout),
-            poll: Duration::from_secs_f64(self.poll_interval.max(0.0)),
+            poll: self.poll_interval,
         }
     }
 }
@@ -62,7 +77,7 @@ fn prepare(
     let outcome = compile::compile(&source, spec.env.as_deref()).map_err(|e| report::usage(&e))?;
     let compiled = report::finish(&source, outcome, DiagnosticFormat::Human)?;
     let desired = Desired::from_compiled(&compiled).map_err(|e| {
-        eprintln!("error: {e}");
+        crate::tell!("error: {e}");
         exit::FAILED
     })?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -70,7 +85,7 @@ fn prepare(
         .enable_all()
         .build()
         .map_err(|e| {
-            eprintln!("error: cannot start the async runtime: {e}");
+            crate::tell!("error: cannot start the async runtime: {e}");
             exit::FAILED
         })?;
     let clients = runtime
@@ -79,7 +94,7 @@ fn prepare(
             aws.endpoint_url.as_deref(),
         ))
         .map_err(|e| {
-            eprintln!("error: {e}");
+            crate::tell!("error: {e}");
             exit::FAILED
         })?;
     Ok((desired, runtime, clients))
@@ -93,23 +108,25 @@ fn calls(clients: &Clients) -> String {
 pub fn plan(spec: &SpecArgs, aws: &AwsArgs, detailed: bool, format: DiagnosticFormat) -> u8 {
     let (desired, runtime, clients) = match prepare(spec, aws) {
         Ok(p) => p,
+        // With --detailed-exitcode, 2 means "changes pending": every error is 1.
+        Err(_) if detailed => return exit::FAILED,
         Err(code) => return code,
     };
     let plan = match runtime.block_on(deploy::plan(&clients, &desired)) {
         Ok((_, plan)) => plan,
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::tell!("error: {}", e.explain(&clients.endpoints));
             return exit::FAILED;
         }
     };
     match format {
-        DiagnosticFormat::Human => print!("{}", plan.render_human()),
-        DiagnosticFormat::Json => println!(
+        DiagnosticFormat::Human => crate::say_raw!("{}", plan.render_human()),
+        DiagnosticFormat::Json => crate::say!(
             "{}",
             serde_json::to_string_pretty(&plan).expect("a plan serializes")
         ),
     }
-    eprintln!("plan: {}", calls(&clients));
+    crate::tell!("plan: {}", calls(&clients));
     if !plan.problems.is_empty() {
         return exit::FAILED;
     }
@@ -133,21 +150,21 @@ pub fn apply(args: &ChangeArgs, mode: Mode) -> u8 {
     let (live, plan) = match planned {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::tell!("error: {}", e.explain(&clients.endpoints));
             return exit::FAILED;
         }
     };
-    print!("{}", plan.render_human());
+    crate::say_raw!("{}", plan.render_human());
     if !plan.problems.is_empty() {
-        eprintln!("error: the plan has problems (marked !); nothing was changed");
+        crate::tell!("error: the plan has problems (marked !); nothing was changed");
         return exit::FAILED;
     }
     if plan.is_empty() {
-        eprintln!("{}: {}", verb(mode), calls(&clients));
+        crate::tell!("{}: {}", verb(mode), calls(&clients));
         return exit::OK;
     }
     if !args.yes && !confirm(mode) {
-        eprintln!("{}: cancelled, nothing was changed", verb(mode));
+        crate::tell!("{}: cancelled, nothing was changed", verb(mode));
         return exit::FAILED;
     }
     let started = std::time::Instant::now();
@@ -160,7 +177,7 @@ pub fn apply(args: &ChangeArgs, mode: Mode) -> u8 {
     ));
     match result {
         Ok(()) => {
-            eprintln!(
+            crate::tell!(
                 "{}: done in {}s, {}",
                 verb(mode),
                 started.elapsed().as_secs(),
@@ -169,8 +186,8 @@ pub fn apply(args: &ChangeArgs, mode: Mode) -> u8 {
             exit::OK
         }
         Err(e) => {
-            eprintln!("error: {e}");
-            eprintln!(
+            crate::tell!("error: {}", e.explain(&clients.endpoints));
+            crate::tell!(
                 "{}: stopped after {}; run it again to finish (what was done is found by its tags)",
                 verb(mode),
                 calls(&clients)
@@ -191,17 +208,31 @@ fn verb(mode: Mode) -> &'static str {
 fn confirm(mode: Mode) -> bool {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
-        eprintln!(
+        crate::tell!(
             "{}: stdin is not a terminal: pass --yes to go ahead",
             verb(mode)
         );
         return false;
     }
-    eprint!(
+    crate::tell_raw!(
         "Do you want to {} these changes? Only 'yes' goes ahead: ",
         verb(mode)
     );
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     stdin.lock().read_line(&mut answer).is_ok() && answer.trim() == "yes"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn poll_intervals_are_bounded_numbers() {
+        assert_eq!(poll_interval("0.05"), Ok(Duration::from_millis(50)));
+        assert_eq!(poll_interval("0"), Ok(Duration::ZERO));
+        for bad in ["inf", "NaN", "-1", "61", "1e300", "x"] {
+            assert!(poll_interval(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -19,6 +19,6 @@ pub fn run(args: &SpecArgs, format: GraphFormat) -> u8 {
         GraphFormat::Mermaid => graph::render_mermaid(&compiled.model, &compiled.graph),
         GraphFormat::Json => graph::render_json(&compiled.model, &compiled.graph),
     };
-    print!("{text}");
+    crate::say_raw!("{text}");
     exit::OK
 }

@@ -45,6 +45,10 @@ enum Command {
         /// Write nothing; exit 1 with a diff when DIR differs from what would be generated
         #[arg(long)]
         check: bool,
+        /// Replace generated files that were edited by hand, and files at generated paths that
+        /// stackc has no record of writing (never files elsewhere, never through symlinks)
+        #[arg(long)]
+        force: bool,
     },
     /// Print the dependency graph
     Graph {
@@ -124,7 +128,23 @@ pub mod exit {
 /// Runs the command line; the binary's `main` is just this.
 #[must_use]
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // With --detailed-exitcode, 2 means "changes pending": a usage error must not look
+            // like one to the script that asked (Terraform's rule too).
+            let detailed = std::env::args_os().any(|a| a == "--detailed-exitcode");
+            let code = match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    exit::OK
+                }
+                _ if detailed => exit::FAILED,
+                _ => exit::USAGE,
+            };
+            return ExitCode::from(code);
+        }
+    };
     let code = match cli.command {
         Command::Check { spec, format } => check::run(&spec, format),
         Command::Build {
@@ -132,7 +152,8 @@ pub fn main() -> ExitCode {
             target,
             out,
             check,
-        } => build::run(&spec, target, &out, check),
+            force,
+        } => build::run(&spec, target, &out, build::Mode { check, force }),
         Command::Graph { spec, format } => graph::run(&spec, format),
         Command::Plan {
             spec,
@@ -144,7 +165,10 @@ pub fn main() -> ExitCode {
         Command::Destroy(args) => deploy::apply(&args, deploy::Mode::Destroy),
         Command::Schema { check } => schema::run(check.as_deref()),
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "stackc", &mut std::io::stdout());
+            // Into memory first: `generate` panics when its writer fails (a closed pipe).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "stackc", &mut script);
+            crate::say_raw!("{}", String::from_utf8_lossy(&script));
             exit::OK
         }
     };

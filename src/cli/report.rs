@@ -22,13 +22,13 @@ pub fn read(args: &SpecArgs, format: DiagnosticFormat) -> Result<SourceFile, u8>
 
 pub fn print(source: &SourceFile, diagnostics: &[Diagnostic], format: DiagnosticFormat) {
     match format {
-        DiagnosticFormat::Json => print!("{}", render_json(source, diagnostics)),
+        DiagnosticFormat::Json => crate::say_raw!("{}", render_json(source, diagnostics)),
         DiagnosticFormat::Human => {
             if diagnostics.is_empty() {
                 return;
             }
             let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            eprint!("{}", render_human(source, diagnostics, color));
+            crate::tell_raw!("{}", render_human(source, diagnostics, color));
             let errors = diagnostics.iter().filter(|d| d.is_error()).count();
             let warnings = diagnostics.len() - errors;
             if errors > 0 {
@@ -37,7 +37,7 @@ pub fn print(source: &SourceFile, diagnostics: &[Diagnostic], format: Diagnostic
                 } else {
                     String::new()
                 };
-                eprintln!(
+                crate::tell!(
                     "error: {}{also} in {}",
                     plural(errors, "error"),
                     source.display_name()
@@ -52,7 +52,7 @@ pub fn plural(n: usize, what: &str) -> String {
 }
 
 pub fn usage(error: &UnknownEnvironment) -> u8 {
-    eprintln!("error: {error}");
+    crate::tell!("error: {error}");
     exit::USAGE
 }
 

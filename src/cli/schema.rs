@@ -6,13 +6,13 @@ use crate::schema::stack_schema_text;
 pub fn run(check: Option<&Path>) -> u8 {
     let schema = stack_schema_text();
     let Some(path) = check else {
-        print!("{schema}");
+        crate::say_raw!("{schema}");
         return exit::OK;
     };
     match std::fs::read_to_string(path) {
         Ok(existing) if existing == schema => exit::OK,
         Ok(_) => {
-            eprintln!(
+            crate::tell!(
                 "error: {} is stale; regenerate it with `stackc schema > {}`",
                 path.display(),
                 path.display()
@@ -20,7 +20,7 @@ pub fn run(check: Option<&Path>) -> u8 {
             exit::FAILED
         }
         Err(e) => {
-            eprintln!("error: cannot read {}: {e}", path.display());
+            crate::tell!("error: cannot read {}: {e}", path.display());
             exit::FAILED
         }
     }

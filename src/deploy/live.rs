@@ -1,4 +1,6 @@
-//! What exists on AWS: only what carries the tag `stackc:stack = <stack>` counts as the stack's.
+//! What exists on AWS: only what carries the tag `stackc:stack = <stack>` counts as the stack's
+//! (decided by [`Owner::of`]); what has a name stackc would use but is not the stack's is listed in
+//! [`Live::foreign`], for `plan` to report and `destroy` to leave alone.
 
 use std::collections::BTreeMap;
 
@@ -7,10 +9,10 @@ use serde_json::Value;
 use super::aws::{Clients, Failure, Result, code_of, failed};
 use super::desired::Desired;
 use super::json::{Names, int_of, list_of, str_of};
+use super::owner::{Foreign, Owner};
+pub use super::owner::{RESOURCE_TAG, STACK_TAG};
 use super::{ecs_api, elb_api};
-
-pub const STACK_TAG: &str = "stackc:stack";
-pub const RESOURCE_TAG: &str = "stackc:resource";
+use crate::targets::ecs::{Identity, NameKind};
 pub const DIGEST_TAG: &str = "stackc:digest";
 /// On a job's task definition revision once a run of it succeeded.
 pub const RAN_TAG: &str = "stackc:ran";
@@ -40,26 +42,44 @@ pub struct Live {
     pub task_definitions: BTreeMap<String, TaskDefinition>,
     /// Families of the stack no longer in the spec.
     pub stale_families: Vec<String>,
+    /// Families whose latest revision is not the stack's, with the stack's own ACTIVE revisions in them.
+    pub shadowed_families: BTreeMap<String, Vec<String>>,
     pub services: BTreeMap<String, Service>,
+    /// Services in the cluster that are not the stack's (the cluster is then not deleted).
+    pub other_services: Vec<String>,
+    /// Access points in the stack's file system that are not the stack's (it is then not deleted).
+    pub other_access_points: Vec<String>,
+    /// Rules on the stack's listener that are not the stack's, with their priorities (the load
+    /// balancer is then not deleted, and their priorities are not taken).
+    pub other_rules: Vec<(String, i64)>,
+    /// Resources with names stackc would use that are not the stack's.
+    pub foreign: Vec<Foreign>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Owned {
     pub id: String,
-    pub owned: bool,
+    pub owner: Owner,
+}
+
+impl Owned {
+    #[must_use]
+    pub fn owned(&self) -> bool {
+        self.owner.is_this()
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct LogGroup {
     pub arn: String,
     pub retention: Option<i32>,
-    pub owned: bool,
+    pub owner: Owner,
 }
 
 #[derive(Debug, Clone)]
 pub struct Parameter {
     pub value: String,
-    pub owned: bool,
+    pub owner: Owner,
 }
 
 #[derive(Debug, Clone)]
@@ -86,13 +106,11 @@ pub struct TaskDefinition {
 
 #[derive(Debug, Clone)]
 pub struct Service {
+    /// Its name in the cluster.
+    pub name: String,
     pub arn: String,
     pub task_definition: String,
     pub view: Value,
-}
-
-fn has_tag<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>, key: &str, value: &str) -> bool {
-    tags.into_iter().any(|(k, v)| k == key && v == value)
 }
 
 fn tag_value<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>, key: &str) -> Option<String> {
@@ -101,13 +119,16 @@ fn tag_value<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>, key: &str) 
         .map(|(_, v)| v.to_owned())
 }
 
+fn ecs_pairs(tags: &[aws_sdk_ecs::types::Tag]) -> impl Iterator<Item = (&str, &str)> {
+    tags.iter().filter_map(|t| Some((t.key()?, t.value()?)))
+}
+
 /// The name in `stackc:resource = <prefix><name>` of an ECS resource tagged as the stack's.
 fn ecs_resource(tags: &[aws_sdk_ecs::types::Tag], stack: &str, prefix: &str) -> Option<String> {
-    let pairs = || tags.iter().filter_map(|t| Some((t.key()?, t.value()?)));
-    if !has_tag(pairs(), STACK_TAG, stack) {
+    if !Owner::of(ecs_pairs(tags), stack).is_this() {
         return None;
     }
-    tag_value(pairs(), RESOURCE_TAG).and_then(|r| r.strip_prefix(prefix).map(str::to_owned))
+    tag_value(ecs_pairs(tags), RESOURCE_TAG).and_then(|r| r.strip_prefix(prefix).map(str::to_owned))
 }
 
 /// An `AuthorizeSecurityGroupIngress` document's rules, one per source, by key (see [`rule_key`]).
@@ -186,13 +207,47 @@ impl Live {
         let mut live = Live::default();
         live.environment(aws, desired).await?;
         let stack = desired.stack.as_str();
-        let (namespace, cluster, log_group, parameters, groups) = tokio::try_join!(
+        let vpc = live.names.get("vpc").unwrap_or_default().to_owned();
+        let (namespace, cluster, log_group, parameters, groups, same_named) = tokio::try_join!(
             read_namespace(aws, desired),
             read_cluster(aws, desired),
             read_log_group(aws, desired),
-            read_parameters(aws, stack),
+            read_parameters(aws, desired),
             read_groups(aws, stack),
+            read_same_named_groups(aws, desired, &vpc),
         )?;
+        if let Some(ns) = &namespace {
+            let name = desired.namespace["Name"].as_str().unwrap_or_default();
+            live.claim("Cloud Map namespace", name, &ns.owner, "namespace");
+        }
+        if let Some(g) = &log_group {
+            let name = desired.log_group["logGroupName"]
+                .as_str()
+                .unwrap_or_default();
+            live.claim("log group", name, &g.owner, "log-group");
+        }
+        for p in &desired.parameters {
+            let name = str_of(p, "name").unwrap_or_default();
+            // The user's own secrets are theirs to write: read, never written.
+            if str_of(p, "source").as_deref() != Some("user")
+                && let Some(existing) = parameters.get(&name)
+            {
+                live.claim(
+                    "SSM parameter",
+                    &name,
+                    &existing.owner,
+                    &format!("parameter {name}"),
+                );
+            }
+        }
+        for (owner, (name, whose)) in &same_named {
+            live.claim(
+                "security group",
+                name,
+                whose,
+                &format!("security-group/{owner}"),
+            );
+        }
         live.namespace = namespace;
         live.cluster = cluster;
         live.log_group = log_group;
@@ -206,9 +261,20 @@ impl Live {
         live.read_load_balancer(aws, desired).await?;
         live.read_task_definitions(aws, desired).await?;
         if live.cluster.is_some() {
-            live.services = read_services(aws, desired).await?;
+            live.read_services(aws, desired).await?;
         }
         Ok(live)
+    }
+
+    /// Whether a resource with a name stackc uses is the stack's; if not, it is listed as foreign
+    /// (what `plan` reports and `destroy` leaves), with the plan `resource` it blocks.
+    fn claim(&mut self, kind: &'static str, name: &str, owner: &Owner, resource: &str) -> bool {
+        if owner.is_this() {
+            return true;
+        }
+        self.foreign
+            .push(Foreign::new(kind, name, owner.clone(), resource));
+        false
     }
 
     /// Region, account, roles, registry, VPC and subnets: what the placeholders of the environment are.
@@ -221,7 +287,7 @@ impl Live {
             .get_caller_identity()
             .send()
             .await
-            .map_err(failed("account (sts:GetCallerIdentity)"))?;
+            .map_err(failed("account"))?;
         let account = identity.account().unwrap_or_default().to_owned();
         names.set(
             "execution-role",
@@ -274,6 +340,7 @@ impl Live {
                     .ok_or_else(|| Failure {
                         resource: format!("subnet {subnet}"),
                         message: "not found".into(),
+                        call: None,
                     })?;
                 names.set("vpc", vpc);
             }
@@ -295,6 +362,7 @@ impl Live {
                         "the account has no default VPC in {}: name `subnets` in [targets.ecs]",
                         aws.region
                     ),
+                    call: None,
                 })?
                 .to_owned();
             let out = subnets_of(Filter::builder().name("vpc-id").values(&vpc).build())
@@ -313,7 +381,10 @@ impl Live {
     }
 
     async fn read_efs(&mut self, aws: &Clients, desired: &Desired) -> Result<()> {
-        let token = format!("stackc-{}", desired.stack);
+        let token = Identity {
+            stack: &desired.stack,
+        }
+        .name(NameKind::FileSystemToken);
         let out = aws
             .efs
             .describe_file_systems()
@@ -325,11 +396,20 @@ impl Live {
             return Ok(());
         };
         let id = fs.file_system_id().to_owned();
-        let owned = has_tag(
+        let owner = Owner::of(
             fs.tags().iter().map(|t| (t.key(), t.value())),
-            STACK_TAG,
             &desired.stack,
         );
+        // Not the stack's: nothing in it is read, so nothing in it is changed.
+        if !self.claim(
+            "EFS file system",
+            &format!("{id} (creation token {token})"),
+            &owner,
+            "efs",
+        ) {
+            self.efs = Some(Owned { id, owner });
+            return Ok(());
+        }
         self.names.set("efs", id.clone());
         let mounts = aws
             .efs
@@ -350,7 +430,13 @@ impl Live {
             .await
             .map_err(failed("efs access points"))?;
         for p in points.access_points() {
-            let resource = tag_value(p.tags().iter().map(|t| (t.key(), t.value())), RESOURCE_TAG);
+            let pairs = || p.tags().iter().map(|t| (t.key(), t.value()));
+            if !Owner::of(pairs(), &desired.stack).is_this() {
+                self.other_access_points
+                    .push(p.access_point_id().unwrap_or_default().to_owned());
+                continue;
+            }
+            let resource = tag_value(pairs(), RESOURCE_TAG);
             if let (Some(volume), Some(ap)) = (
                 resource
                     .as_deref()
@@ -361,7 +447,7 @@ impl Live {
                 self.access_points.insert(volume.to_owned(), ap.to_owned());
             }
         }
-        self.efs = Some(Owned { id, owned });
+        self.efs = Some(Owned { id, owner });
         Ok(())
     }
 
@@ -378,14 +464,9 @@ impl Live {
         };
         if let Some(lb) = lb {
             let arn = lb.load_balancer_arn().unwrap_or_default().to_owned();
-            if !self.elb_owned(aws, &arn, &desired.stack).await? {
-                return Err(Failure {
-                    resource: format!("load balancer {name}"),
-                    message: format!(
-                        "a load balancer of this name exists and is not tagged {STACK_TAG}={}; stackc leaves it alone: rename the stack or remove it",
-                        desired.stack
-                    ),
-                });
+            let owner = self.elb_owner(aws, &arn, &desired.stack).await?;
+            if !self.claim("load balancer", name, &owner, "load-balancer") {
+                return self.read_target_groups(aws, desired).await;
             }
             self.names.set("load-balancer", arn.clone());
             self.load_balancer = Some(Item {
@@ -419,12 +500,15 @@ impl Live {
 
     /// Without routes there is no load balancer in the spec, but one may be left from before.
     async fn read_orphan_elb(&mut self, aws: &Clients, desired: &Desired) -> Result<()> {
-        let name = crate::targets::ecs::elb_name(&desired.stack);
+        let name = Identity {
+            stack: &desired.stack,
+        }
+        .name(NameKind::LoadBalancer);
         match aws.elb.describe_load_balancers().names(&name).send().await {
             Ok(out) => {
                 if let Some(lb) = out.load_balancers().first() {
                     let arn = lb.load_balancer_arn().unwrap_or_default().to_owned();
-                    if self.elb_owned(aws, &arn, &desired.stack).await? {
+                    if self.elb_owner(aws, &arn, &desired.stack).await?.is_this() {
                         self.names.set("load-balancer", arn.clone());
                         self.load_balancer = Some(Item {
                             arn,
@@ -439,11 +523,15 @@ impl Live {
         self.read_target_groups(aws, desired).await
     }
 
-    async fn elb_owned(&self, aws: &Clients, arn: &str, stack: &str) -> Result<bool> {
-        Ok(elb_tags(aws, &[arn.to_owned()])
-            .await?
-            .get(arn)
-            .is_some_and(|tags| tags.get(STACK_TAG).map(String::as_str) == Some(stack)))
+    async fn elb_owner(&self, aws: &Clients, arn: &str, stack: &str) -> Result<Owner> {
+        let tags = elb_tags(aws, &[arn.to_owned()]).await?;
+        Ok(Owner::of(
+            tags.get(arn)
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+            stack,
+        ))
     }
 
     async fn read_rules(&mut self, aws: &Clients, listener: &str, stack: &str) -> Result<()> {
@@ -466,8 +554,13 @@ impl Live {
         let tags = elb_tags(aws, &arns).await?;
         for r in rules {
             let arn = r.rule_arn().unwrap_or_default();
-            let Some(t) = tags.get(arn) else { continue };
-            if t.get(STACK_TAG).map(String::as_str) != Some(stack) {
+            let t = tags.get(arn).cloned().unwrap_or_default();
+            if !Owner::of(t.iter().map(|(k, v)| (k.as_str(), v.as_str())), stack).is_this() {
+                let priority = r
+                    .priority()
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or_default();
+                self.other_rules.push((arn.to_owned(), priority));
                 continue;
             }
             if let Some(resource) = t.get(RESOURCE_TAG) {
@@ -484,20 +577,26 @@ impl Live {
     }
 
     async fn read_target_groups(&mut self, aws: &Clients, desired: &Desired) -> Result<()> {
-        let prefix = format!("{}-", crate::targets::ecs::elb_name(&desired.stack));
+        let prefix = Identity {
+            stack: &desired.stack,
+        }
+        .target_group_prefix();
         let mut groups = Vec::new();
         let mut pages = aws.elb.describe_target_groups().into_paginator().send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(failed("target groups"))?;
             groups.extend(page.target_groups().iter().cloned());
         }
-        let wanted: Vec<String> = desired
+        // Name -> routed service.
+        let wanted: BTreeMap<String, String> = desired
             .load_balancer
             .as_ref()
             .and_then(|l| l["targetGroups"].as_object())
             .map(|m| {
-                m.values()
-                    .filter_map(|g| g["Name"].as_str().map(str::to_owned))
+                m.iter()
+                    .filter_map(|(service, g)| {
+                        Some((g["Name"].as_str()?.to_owned(), service.clone()))
+                    })
                     .collect()
             })
             .unwrap_or_default();
@@ -506,7 +605,7 @@ impl Live {
             .into_iter()
             .filter(|g| {
                 g.target_group_name()
-                    .is_some_and(|n| wanted.iter().any(|w| w == n) || n.starts_with(&prefix))
+                    .is_some_and(|n| wanted.contains_key(n) || n.starts_with(&prefix))
             })
             .collect();
         let arns: Vec<String> = candidates
@@ -516,14 +615,16 @@ impl Live {
         let tags = elb_tags(aws, &arns).await?;
         for g in candidates {
             let arn = g.target_group_arn().unwrap_or_default();
-            let Some(t) = tags.get(arn) else { continue };
+            let t = tags.get(arn).cloned().unwrap_or_default();
             let resource = t
                 .get(RESOURCE_TAG)
                 .and_then(|r| r.strip_prefix("target-group/"));
-            match (
-                t.get(STACK_TAG).map(String::as_str) == Some(desired.stack.as_str()),
-                resource,
-            ) {
+            let owner = Owner::of(
+                t.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                &desired.stack,
+            );
+            let name = g.target_group_name().unwrap_or_default();
+            match (owner.is_this(), resource) {
                 (true, Some(service)) => {
                     self.names.set(format!("target-group:{service}"), arn);
                     self.target_groups.insert(
@@ -534,22 +635,16 @@ impl Live {
                         },
                     );
                 }
-                _ if wanted
-                    .iter()
-                    .any(|w| Some(w.as_str()) == g.target_group_name()) =>
-                {
-                    return Err(Failure {
-                        resource: format!(
-                            "target group {}",
-                            g.target_group_name().unwrap_or_default()
-                        ),
-                        message: format!(
-                            "exists and is not tagged {STACK_TAG}={}; stackc leaves it alone",
-                            desired.stack
-                        ),
-                    });
+                _ => {
+                    if let Some(service) = wanted.get(name) {
+                        self.claim(
+                            "target group",
+                            name,
+                            &owner,
+                            &format!("target-group/{service}"),
+                        );
+                    }
                 }
-                _ => {}
             }
         }
         Ok(())
@@ -560,7 +655,12 @@ impl Live {
         let mut pages = aws
             .ecs
             .list_task_definition_families()
-            .family_prefix(format!("{}-", desired.stack))
+            .family_prefix(
+                Identity {
+                    stack: &desired.stack,
+                }
+                .family_prefix(),
+            )
             .status(aws_sdk_ecs::types::TaskDefinitionFamilyStatus::Active)
             .into_paginator()
             .send();
@@ -585,20 +685,45 @@ impl Live {
                 Err(e) if code_of(&e) == Some("ClientException") => continue,
                 Err(e) => return Err(failed(format!("task definition {family}"))(e)),
             };
-            let Some(name) = ecs_resource(out.tags(), &desired.stack, "task-definition/") else {
-                continue;
-            };
-            let tags: Vec<(&str, &str)> = out
-                .tags()
-                .iter()
-                .filter_map(|t| Some((t.key()?, t.value()?)))
-                .collect();
             // A family whose revisions are all deregistered is gone (some listings still name it).
             let Some(td) = out.task_definition().filter(|t| {
                 t.status() != Some(&aws_sdk_ecs::types::TaskDefinitionStatus::Inactive)
             }) else {
                 continue;
             };
+            let Some(name) = ecs_resource(out.tags(), &desired.stack, "task-definition/") else {
+                // The latest revision is someone else's: the stack's own may be below it.
+                let owner = Owner::of(ecs_pairs(out.tags()), &desired.stack);
+                let ours: Vec<String> = revisions(aws, &family, &desired.stack)
+                    .await?
+                    .into_iter()
+                    .filter(|(_, o)| o.is_this())
+                    .map(|(arn, _)| arn)
+                    .collect();
+                let short = family
+                    .strip_prefix(
+                        &Identity {
+                            stack: &desired.stack,
+                        }
+                        .family_prefix(),
+                    )
+                    .unwrap_or(&family);
+                if desired.task_definitions.contains_key(short) {
+                    let latest = td.task_definition_arn().unwrap_or_default();
+                    let latest = latest.rsplit('/').next().unwrap_or(latest);
+                    self.claim(
+                        "task definition revision",
+                        latest,
+                        &owner,
+                        &format!("task-definition/{short}"),
+                    );
+                }
+                if !ours.is_empty() {
+                    self.shadowed_families.insert(family.clone(), ours);
+                }
+                continue;
+            };
+            let tags: Vec<(&str, &str)> = ecs_pairs(out.tags()).collect();
             if !desired.task_definitions.contains_key(&name) {
                 self.stale_families.push(family.clone());
                 continue;
@@ -616,6 +741,109 @@ impl Live {
         }
         Ok(())
     }
+
+    /// The stack's services in the cluster by their resource tag; a service with the name one of
+    /// them would have that is not the stack's is foreign, any other is someone else's.
+    async fn read_services(&mut self, aws: &Clients, desired: &Desired) -> Result<()> {
+        let mut arns = Vec::new();
+        let mut pages = aws
+            .ecs
+            .list_services()
+            .cluster(&desired.cluster_name)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            arns.extend(
+                page.map_err(failed("services"))?
+                    .service_arns()
+                    .iter()
+                    .cloned(),
+            );
+        }
+        // Service name -> its name in the spec.
+        let wanted: BTreeMap<String, String> = desired
+            .services
+            .iter()
+            .filter_map(|(short, doc)| Some((str_of(doc, "serviceName")?, short.clone())))
+            .collect();
+        for chunk in arns.chunks(10) {
+            let out = aws
+                .ecs
+                .describe_services()
+                .cluster(&desired.cluster_name)
+                .set_services(Some(chunk.to_vec()))
+                .include(aws_sdk_ecs::types::ServiceField::Tags)
+                .send()
+                .await
+                .map_err(failed("services"))?;
+            for s in out.services() {
+                if s.status() != Some("ACTIVE") {
+                    continue;
+                }
+                let full = s.service_name().unwrap_or_default();
+                let Some(name) = ecs_resource(s.tags(), &desired.stack, "service/") else {
+                    let owner = Owner::of(ecs_pairs(s.tags()), &desired.stack);
+                    if let Some(short) = wanted.get(full) {
+                        self.claim("ECS service", full, &owner, &format!("service/{short}"));
+                    }
+                    self.other_services.push(full.to_owned());
+                    continue;
+                };
+                self.services.insert(
+                    name,
+                    Service {
+                        name: full.to_owned(),
+                        arn: s.service_arn().unwrap_or_default().to_owned(),
+                        task_definition: s.task_definition().unwrap_or_default().to_owned(),
+                        view: ecs_api::service_view(s),
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The ACTIVE revisions of exactly this family, each with its owner (one call per revision: only for
+/// `destroy` and for a family whose latest revision is not the stack's).
+pub async fn revisions(aws: &Clients, family: &str, stack: &str) -> Result<Vec<(String, Owner)>> {
+    let family_of = |arn: &str| -> Option<String> {
+        // `family_prefix` is a prefix: keep to this family's own revisions.
+        arn.rsplit('/')
+            .next()
+            .and_then(|r| r.rsplit_once(':'))
+            .map(|(f, _)| f.to_owned())
+    };
+    let mut arns = Vec::new();
+    let mut pages = aws
+        .ecs
+        .list_task_definitions()
+        .family_prefix(family)
+        .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        arns.extend(
+            page.map_err(failed(format!("task definition {family}")))?
+                .task_definition_arns()
+                .iter()
+                .filter(|a| family_of(a).as_deref() == Some(family))
+                .cloned(),
+        );
+    }
+    let mut out = Vec::new();
+    for arn in arns {
+        let described = aws
+            .ecs
+            .describe_task_definition()
+            .task_definition(&arn)
+            .include(aws_sdk_ecs::types::TaskDefinitionField::Tags)
+            .send()
+            .await
+            .map_err(failed(format!("task definition {arn}")))?;
+        out.push((arn, Owner::of(ecs_pairs(described.tags()), stack)));
+    }
+    Ok(out)
 }
 
 /// Tags of ELB resources by ARN (at most 20 a call).
@@ -667,15 +895,14 @@ async fn read_namespace(aws: &Clients, desired: &Desired) -> Result<Option<Owned
             .send()
             .await
             .map_err(failed(format!("namespace {name}")))?;
-        let owned = has_tag(
+        let owner = Owner::of(
             tags.tags().iter().map(|t| (t.key(), t.value())),
-            STACK_TAG,
             &desired.stack,
         );
-        if owned {
-            return Ok(Some(Owned { id, owned }));
+        if owner.is_this() {
+            return Ok(Some(Owned { id, owner }));
         }
-        first.get_or_insert(Owned { id, owned });
+        first.get_or_insert(Owned { id, owner });
     }
     Ok(first)
 }
@@ -695,11 +922,7 @@ async fn read_cluster(aws: &Clients, desired: &Desired) -> Result<Option<Owned>>
         .find(|c| c.status() == Some("ACTIVE"))
         .map(|c| Owned {
             id: c.cluster_arn().unwrap_or_default().to_owned(),
-            owned: has_tag(
-                c.tags().iter().filter_map(|t| Some((t.key()?, t.value()?))),
-                STACK_TAG,
-                &desired.stack,
-            ),
+            owner: Owner::of(ecs_pairs(c.tags()), &desired.stack),
         }))
 }
 
@@ -733,22 +956,32 @@ async fn read_log_group(aws: &Clients, desired: &Desired) -> Result<Option<LogGr
         .send()
         .await
         .map_err(failed(format!("log group {name}")))?;
-    let owned = tags
-        .tags()
-        .is_some_and(|t| t.get(STACK_TAG) == Some(&desired.stack));
+    let owner = Owner::of(
+        tags.tags()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+        &desired.stack,
+    );
     Ok(Some(LogGroup {
         arn,
         retention: group.retention_in_days(),
-        owned,
+        owner,
     }))
 }
 
-async fn read_parameters(aws: &Clients, stack: &str) -> Result<BTreeMap<String, Parameter>> {
+async fn read_parameters(aws: &Clients, desired: &Desired) -> Result<BTreeMap<String, Parameter>> {
+    let stack = desired.stack.as_str();
     let mut out = BTreeMap::new();
     let mut pages = aws
         .ssm
         .get_parameters_by_path()
-        .path(format!("/stackc/{stack}/"))
+        .path(format!(
+            "{}/",
+            Identity { stack }
+                .name(NameKind::Parameter(""))
+                .trim_end_matches('/')
+        ))
         .with_decryption(true)
         .into_paginator()
         .send();
@@ -767,16 +1000,12 @@ async fn read_parameters(aws: &Clients, stack: &str) -> Result<BTreeMap<String, 
             .send()
             .await
             .map_err(failed(format!("parameter {name}")))?;
-        let owned = has_tag(
-            tags.tag_list().iter().map(|t| (t.key(), t.value())),
-            STACK_TAG,
-            stack,
-        );
+        let owner = Owner::of(tags.tag_list().iter().map(|t| (t.key(), t.value())), stack);
         out.insert(
             name,
             Parameter {
                 value: p.value().unwrap_or_default().to_owned(),
-                owned,
+                owner,
             },
         );
     }
@@ -824,51 +1053,49 @@ async fn read_groups(aws: &Clients, stack: &str) -> Result<BTreeMap<String, Grou
     Ok(groups)
 }
 
-async fn read_services(aws: &Clients, desired: &Desired) -> Result<BTreeMap<String, Service>> {
-    let mut arns = Vec::new();
-    let mut pages = aws
-        .ecs
-        .list_services()
-        .cluster(&desired.cluster_name)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        arns.extend(
-            page.map_err(failed("services"))?
-                .service_arns()
-                .iter()
-                .cloned(),
-        );
-    }
-    let mut services = BTreeMap::new();
-    for chunk in arns.chunks(10) {
+/// Security groups in the VPC with the names the stack's would have, that are not tagged as its own
+/// (by owner: name and whose).
+async fn read_same_named_groups(
+    aws: &Clients,
+    desired: &Desired,
+    vpc: &str,
+) -> Result<BTreeMap<String, (String, Owner)>> {
+    use aws_sdk_ec2::types::Filter;
+    let by_name: BTreeMap<String, String> = desired
+        .groups
+        .iter()
+        .filter_map(|(owner, g)| Some((str_of(&g.create, "GroupName")?, owner.clone())))
+        .collect();
+    let mut found = BTreeMap::new();
+    let names: Vec<String> = by_name.keys().cloned().collect();
+    // EC2 takes at most 200 values per filter.
+    for chunk in names.chunks(200) {
         let out = aws
-            .ecs
-            .describe_services()
-            .cluster(&desired.cluster_name)
-            .set_services(Some(chunk.to_vec()))
-            .include(aws_sdk_ecs::types::ServiceField::Tags)
+            .ec2
+            .describe_security_groups()
+            .filters(Filter::builder().name("vpc-id").values(vpc).build())
+            .filters(
+                Filter::builder()
+                    .name("group-name")
+                    .set_values(Some(chunk.to_vec()))
+                    .build(),
+            )
             .send()
             .await
-            .map_err(failed("services"))?;
-        for s in out.services() {
-            if s.status() != Some("ACTIVE") {
-                continue;
-            }
-            let Some(name) = ecs_resource(s.tags(), &desired.stack, "service/") else {
-                continue;
-            };
-            services.insert(
-                name,
-                Service {
-                    arn: s.service_arn().unwrap_or_default().to_owned(),
-                    task_definition: s.task_definition().unwrap_or_default().to_owned(),
-                    view: ecs_api::service_view(s),
-                },
+            .map_err(failed("security groups"))?;
+        for g in out.security_groups() {
+            let owner = Owner::of(
+                g.tags().iter().filter_map(|t| Some((t.key()?, t.value()?))),
+                &desired.stack,
             );
+            if let (false, Some(name)) = (owner.is_this(), g.group_name())
+                && let Some(who) = by_name.get(name)
+            {
+                found.insert(who.clone(), (name.to_owned(), owner));
+            }
         }
     }
-    Ok(services)
+    Ok(found)
 }
 
 /// Replaces every known id in a live view by its placeholder name, so it compares with documents.

@@ -12,6 +12,7 @@ mod ecs_api;
 mod elb_api;
 pub mod json;
 mod live;
+pub mod owner;
 pub mod plan;
 #[cfg(test)]
 mod plan_tests;
@@ -36,7 +37,7 @@ pub async fn plan(aws: &Clients, desired: &Desired) -> Result<(Live, Plan), Fail
 pub async fn destroy_plan(aws: &Clients, desired: &Desired) -> Result<(Live, Plan), Failure> {
     // Boxed: reading every service's state makes a large future.
     let live = Box::pin(Live::read(aws, desired)).await?;
-    let plan = plan::destroy(&live);
+    let plan = plan::destroy(&live, &desired.stack);
     Ok((live, plan))
 }
 

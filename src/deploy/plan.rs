@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::desired::Desired;
 use super::json::{self, Names, flatten, str_of, tags_of};
-use super::live::{Live, ingress_rules, symbolize};
+use super::live::{Live, Owned, ingress_rules, symbolize};
 use super::{ecs_api, elb_api};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -88,8 +88,12 @@ pub struct Change {
 #[derive(Debug, Default, Serialize)]
 pub struct Plan {
     pub changes: Vec<Change>,
-    /// What stops an apply: a parameter only you can write, a change AWS cannot make in place.
+    /// What stops an apply: a parameter only you can write, a change AWS cannot make in place, a
+    /// resource with a name stackc uses that is not the stack's.
     pub problems: Vec<String>,
+    /// What `destroy` leaves alone although it carries the stack's names, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kept: Vec<String>,
 }
 
 impl Plan {
@@ -133,6 +137,9 @@ impl Plan {
                     show(&f.after)
                 );
             }
+        }
+        for k in &self.kept {
+            let _ = writeln!(out, "= {k}");
         }
         for p in &self.problems {
             let _ = writeln!(out, "! {p}");
@@ -243,6 +250,7 @@ fn untagged(doc: &Value) -> Value {
     doc
 }
 
+#[must_use]
 pub fn compute(desired: &Desired, live: &Live) -> Plan {
     let mut plan = Plan::default();
     let names = &live.names;
@@ -254,7 +262,8 @@ pub fn compute(desired: &Desired, live: &Live) -> Plan {
     }
     match &live.log_group {
         None => plan.add(Action::Create, Step::LogGroup, Vec::new()),
-        Some(g) if g.retention != Some(desired.log_retention) => plan.add(
+        // Retention only on the stack's own: on another's group it would expire their logs.
+        Some(g) if g.owner.is_this() && g.retention != Some(desired.log_retention) => plan.add(
             Action::Update,
             Step::LogGroup,
             vec![FieldChange {
@@ -300,6 +309,22 @@ pub fn compute(desired: &Desired, live: &Live) -> Plan {
             plan.add(Action::Run, Step::Job(job.clone()), Vec::new());
         }
     }
+    services(&mut plan, desired, live, &new_revisions);
+    refuse_foreign(&mut plan, desired, live);
+    plan
+}
+
+/// Foreign resources stop the apply: each is a problem, and nothing is planned for it.
+fn refuse_foreign(plan: &mut Plan, desired: &Desired, live: &Live) {
+    let blocked: BTreeSet<&str> = live.foreign.iter().map(|f| f.resource.as_str()).collect();
+    plan.changes
+        .retain(|c| !blocked.contains(c.resource.as_str()));
+    plan.problems
+        .extend(live.foreign.iter().map(|f| f.problem(&desired.stack)));
+}
+
+fn services(plan: &mut Plan, desired: &Desired, live: &Live, new_revisions: &BTreeSet<String>) {
+    let names = &live.names;
     for (name, doc) in &desired.services {
         let step = Step::Service(name.clone());
         let Some(service) = live.services.get(name) else {
@@ -340,7 +365,6 @@ pub fn compute(desired: &Desired, live: &Live) -> Plan {
             plan.add(Action::Delete, Step::Service(name.clone()), Vec::new());
         }
     }
-    plan
 }
 
 fn short_arn(arn: &str) -> String {
@@ -364,6 +388,8 @@ fn parameters(plan: &mut Plan, desired: &Desired, live: &Live) {
             }
             Some("derived") => match (existing, derived_value(p, live, &BTreeMap::new())) {
                 (None, _) => plan.add(Action::Create, step, Vec::new()),
+                // Not the stack's: never overwritten (a problem, see `refuse_foreign`).
+                (Some(e), _) if !e.owner.is_this() => {}
                 (Some(e), Some(v)) if e.value == v => {}
                 (Some(_), _) => plan.add(Action::Update, step, secret_change()),
             },
@@ -375,7 +401,7 @@ fn parameters(plan: &mut Plan, desired: &Desired, live: &Live) {
         }
     }
     for (name, p) in &live.parameters {
-        if p.owned && !wanted.contains(name) {
+        if p.owner.is_this() && !wanted.contains(name) {
             plan.add(Action::Delete, Step::Parameter(name.clone()), Vec::new());
         }
     }
@@ -422,13 +448,16 @@ fn groups(plan: &mut Plan, desired: &Desired, live: &Live) {
 
 fn efs(plan: &mut Plan, desired: &Desired, live: &Live) {
     let Some(doc) = &desired.efs else {
-        if live.efs.as_ref().is_some_and(|e| e.owned) {
+        if live.efs.as_ref().is_some_and(Owned::owned) && live.other_access_points.is_empty() {
             plan.add(Action::Delete, Step::Efs, Vec::new());
         }
         return;
     };
-    if live.efs.is_none() {
-        plan.add(Action::Create, Step::Efs, Vec::new());
+    match &live.efs {
+        None => plan.add(Action::Create, Step::Efs, Vec::new()),
+        // Another's file system: nothing is made in it (a problem, see `refuse_foreign`).
+        Some(e) if !e.owned() => return,
+        Some(_) => {}
     }
     let doc = symbolic(doc, &live.names);
     for subnet in json::strings_of(&doc["mountTargets"], "SubnetIds").unwrap_or_default() {
@@ -529,6 +558,12 @@ fn load_balancer(plan: &mut Plan, desired: &Desired, live: &Live) {
         let Some(resource) = resource_tag(rule, "Tags") else {
             continue;
         };
+        let priority = rule["Priority"].as_i64().unwrap_or_default();
+        if let Some((arn, _)) = live.other_rules.iter().find(|(_, p)| *p == priority) {
+            plan.problems.push(format!(
+                "{resource}: priority {priority} on the stack's listener is taken by a rule that is not the stack's ({arn}): delete that rule, or move it to another priority"
+            ));
+        }
         wanted_rules.insert(resource.clone());
         let step = Step::Rule(resource.clone());
         match live.rules.get(&resource) {
@@ -557,9 +592,9 @@ fn load_balancer(plan: &mut Plan, desired: &Desired, live: &Live) {
     }
 }
 
-/// Everything the stack owns, to delete.
+/// Everything the stack owns, to delete; what carries its names but is not its own is kept, and said.
 #[must_use]
-pub fn destroy(live: &Live) -> Plan {
+pub fn destroy(live: &Live, stack: &str) -> Plan {
     let mut plan = Plan::default();
     for name in live.services.keys() {
         plan.add(Action::Delete, Step::Service(name.clone()), Vec::new());
@@ -567,8 +602,18 @@ pub fn destroy(live: &Live) -> Plan {
     for resource in live.rules.keys() {
         plan.add(Action::Delete, Step::Rule(resource.clone()), Vec::new());
     }
-    if live.load_balancer.is_some() {
-        plan.add(Action::Delete, Step::LoadBalancer, Vec::new());
+    match (&live.load_balancer, live.other_rules.is_empty()) {
+        (Some(_), true) => plan.add(Action::Delete, Step::LoadBalancer, Vec::new()),
+        (Some(lb), false) => plan.kept.push(format!(
+            "load balancer {} has listener rules that are not the stack's ({}): left alone",
+            lb.arn,
+            live.other_rules
+                .iter()
+                .map(|(arn, _)| arn.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        (None, _) => {}
     }
     for service in live.target_groups.keys() {
         plan.add(
@@ -577,39 +622,61 @@ pub fn destroy(live: &Live) -> Plan {
             Vec::new(),
         );
     }
-    for td in live.task_definitions.values() {
-        plan.add(
-            Action::Delete,
-            Step::TaskDefinition(td.family.clone()),
-            Vec::new(),
-        );
-    }
-    for family in &live.stale_families {
+    let families: BTreeSet<&String> = live
+        .task_definitions
+        .values()
+        .map(|td| &td.family)
+        .chain(&live.stale_families)
+        .chain(live.shadowed_families.keys())
+        .collect();
+    for family in families {
         plan.add(
             Action::Delete,
             Step::TaskDefinition(family.clone()),
             Vec::new(),
         );
     }
-    if live.efs.as_ref().is_some_and(|e| e.owned) {
-        plan.add(Action::Delete, Step::Efs, Vec::new());
+    if let Some(efs) = live.efs.as_ref().filter(|e| e.owned()) {
+        if live.other_access_points.is_empty() {
+            plan.add(Action::Delete, Step::Efs, Vec::new());
+        } else {
+            plan.kept.push(format!(
+                "EFS file system {} holds access points that are not the stack's ({}): left alone, with its data",
+                efs.id,
+                live.other_access_points.join(", ")
+            ));
+        }
     }
     for owner in live.groups.keys() {
         plan.add(Action::Delete, Step::Group(owner.clone()), Vec::new());
     }
     for (name, p) in &live.parameters {
-        if p.owned {
+        if p.owner.is_this() {
             plan.add(Action::Delete, Step::Parameter(name.clone()), Vec::new());
         }
     }
-    if live.log_group.as_ref().is_some_and(|g| g.owned) {
+    if live.log_group.as_ref().is_some_and(|g| g.owner.is_this()) {
         plan.add(Action::Delete, Step::LogGroup, Vec::new());
     }
-    if live.cluster.as_ref().is_some_and(|c| c.owned) {
-        plan.add(Action::Delete, Step::Cluster, Vec::new());
+    match &live.cluster {
+        Some(c) if c.owned() && live.other_services.is_empty() => {
+            plan.add(Action::Delete, Step::Cluster, Vec::new());
+        }
+        Some(c) if c.owned() => plan.kept.push(format!(
+            "ECS cluster {} also runs services that are not the stack's ({}): left alone",
+            c.id,
+            live.other_services.join(", ")
+        )),
+        Some(c) => plan.kept.push(format!(
+            "ECS cluster {} is not the stack's (not tagged {}={stack}): only the stack's services in it are deleted",
+            c.id,
+            super::owner::STACK_TAG
+        )),
+        None => {}
     }
-    if live.namespace.as_ref().is_some_and(|n| n.owned) {
+    if live.namespace.as_ref().is_some_and(Owned::owned) {
         plan.add(Action::Delete, Step::Namespace, Vec::new());
     }
+    plan.kept.extend(live.foreign.iter().map(|f| f.kept(stack)));
     plan
 }

@@ -5,6 +5,7 @@ use serde_json::json;
 use super::desired::Desired;
 use super::json;
 use super::live::{self, Live};
+use super::owner::{Foreign, Owner};
 use super::plan::{self, Action, Step, field_diff, symbolic};
 
 const SPEC: &str = r#"
@@ -94,8 +95,8 @@ fn registered(d: &Desired, name: &str, live: &Live, ran: bool) -> live::TaskDefi
     let mut doc = symbolic(&d.task_definitions[name], &live.names);
     doc.as_object_mut().unwrap().remove("tags");
     live::TaskDefinition {
-        family: format!("demo-{name}"),
-        arn: format!("arn:aws:ecs:eu-west-1:1:task-definition/demo-{name}:1"),
+        family: format!("demo_{name}"),
+        arn: format!("arn:aws:ecs:eu-west-1:1:task-definition/demo_{name}:1"),
         digest: Some(json::digest(&doc)),
         ran,
         view: doc,
@@ -145,30 +146,117 @@ fn destroy_deletes_only_what_carries_the_stack_tag() {
     let mut live = empty_account();
     live.cluster = Some(live::Owned {
         id: "arn:cluster".into(),
-        owned: false,
+        owner: Owner::Untagged,
     });
     live.parameters.insert(
         "/stackc/demo/api-key".into(),
         live::Parameter {
             value: "secret".into(),
-            owned: false,
+            owner: Owner::Untagged,
         },
     );
     live.parameters.insert(
         "/stackc/demo/db-password".into(),
         live::Parameter {
             value: "x".into(),
-            owned: true,
+            owner: Owner::This,
         },
     );
-    let got = actions(&plan::destroy(&live));
+    let plan = plan::destroy(&live, "demo");
     assert_eq!(
-        got,
+        actions(&plan),
         [(
             Action::Delete,
             "parameter /stackc/demo/db-password".to_owned()
         )]
     );
+    assert!(
+        plan.kept[0].contains("ECS cluster arn:cluster is not the stack's"),
+        "{:?}",
+        plan.kept
+    );
+}
+
+/// What `Live::read` records for a resource with the stack's name that is not its own.
+fn foreign(live: &mut Live, kind: &'static str, name: &str, resource: &str) {
+    live.foreign
+        .push(Foreign::new(kind, name, Owner::Untagged, resource));
+}
+
+#[test]
+fn a_foreign_resource_is_a_problem_and_nothing_is_planned_for_it() {
+    let d = desired(SPEC);
+    let mut live = empty_account();
+    // An untagged log group of the stack's name with another retention: no retention is planned.
+    live.log_group = Some(live::LogGroup {
+        arn: "arn:logs".into(),
+        retention: Some(7),
+        owner: Owner::Untagged,
+    });
+    foreign(&mut live, "log group", "/stackc/demo", "log-group");
+    // An untagged derived secret holding the user's own value: never overwritten.
+    live.parameters.insert(
+        "/stackc/demo/db-url".into(),
+        live::Parameter {
+            value: "mine".into(),
+            owner: Owner::Untagged,
+        },
+    );
+    foreign(
+        &mut live,
+        "SSM parameter",
+        "/stackc/demo/db-url",
+        "parameter /stackc/demo/db-url",
+    );
+    foreign(&mut live, "ECS service", "demo_api", "service/api");
+    let plan = plan::compute(&d, &live);
+    let got = actions(&plan);
+    for blocked in ["log-group", "parameter /stackc/demo/db-url", "service/api"] {
+        assert!(
+            !got.iter().any(|(_, r)| r == blocked),
+            "{blocked} in {got:?}"
+        );
+        assert!(
+            plan.problems
+                .iter()
+                .any(|p| p.starts_with(&format!("{blocked}: "))),
+            "{:?}",
+            plan.problems
+        );
+    }
+    assert!(plan.render_human().contains(
+        "! service/api: ECS service demo_api exists and is not tagged stackc:stack=demo"
+    ));
+}
+
+#[test]
+fn destroy_keeps_what_is_not_the_stacks_and_says_so() {
+    let mut live = empty_account();
+    live.cluster = Some(live::Owned {
+        id: "shared".into(),
+        owner: Owner::This,
+    });
+    live.other_services.push("other_web".into());
+    live.shadowed_families
+        .insert("demo_api".into(), vec!["arn:demo_api:1".into()]);
+    foreign(&mut live, "log group", "/stackc/demo", "log-group");
+    let plan = plan::destroy(&live, "demo");
+    assert_eq!(
+        actions(&plan),
+        [(Action::Delete, "task-definition/demo_api".to_owned())],
+        "the stack's revisions below a foreign latest one are deregistered; the cluster stays"
+    );
+    assert!(
+        plan.kept.iter().any(|k| k.contains("other_web")),
+        "{:?}",
+        plan.kept
+    );
+    assert!(
+        plan.kept
+            .iter()
+            .any(|k| k.contains("/stackc/demo") && k.contains("left alone"))
+    );
+    assert!(plan.problems.is_empty());
 }
 
 #[test]
@@ -196,4 +284,30 @@ fn diffs_name_things_not_ids_and_ignore_order() {
     assert_eq!(diff[0].field, "environment[B].value");
     assert_eq!(diff[0].before.as_deref(), Some("2"));
     assert_eq!(diff[0].after, None);
+}
+
+#[test]
+fn a_rule_that_is_not_the_stacks_keeps_its_priority_and_its_load_balancer() {
+    let d = desired(SPEC);
+    let mut live = empty_account();
+    live.other_rules.push(("arn:their-rule".into(), 1));
+    let plan = plan::compute(&d, &live);
+    assert!(
+        plan.problems
+            .iter()
+            .any(|p| p.contains("priority 1") && p.contains("arn:their-rule")),
+        "{:?}",
+        plan.problems
+    );
+    live.load_balancer = Some(live::Item {
+        arn: "arn:lb".into(),
+        view: json!({}),
+    });
+    let plan = plan::destroy(&live, "demo");
+    assert!(!plan.has(&Step::LoadBalancer));
+    assert!(
+        plan.kept.iter().any(|k| k.contains("arn:their-rule")),
+        "{:?}",
+        plan.kept
+    );
 }

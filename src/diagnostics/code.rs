@@ -41,6 +41,11 @@ pub enum Code {
     InvalidTarget,
     UnusedVolume,
     GatewayWithoutRoutes,
+    MissingBuildContext,
+    MissingDockerfile,
+    LiteralSecret,
+    SecretCollision,
+    ReservedEnvName,
 }
 
 impl Code {
@@ -87,6 +92,11 @@ impl Code {
             Self::InvalidTarget => "stackc::invalid-target",
             Self::UnusedVolume => "stackc::unused-volume",
             Self::GatewayWithoutRoutes => "stackc::gateway-without-routes",
+            Self::MissingBuildContext => "stackc::missing-build-context",
+            Self::MissingDockerfile => "stackc::missing-dockerfile",
+            Self::LiteralSecret => "stackc::literal-secret",
+            Self::SecretCollision => "stackc::secret-collision",
+            Self::ReservedEnvName => "stackc::reserved-env-name",
         }
     }
 }

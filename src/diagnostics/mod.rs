@@ -130,16 +130,16 @@ impl Diagnostics {
     /// Sorted by position, duplicates (the same finding reached twice, e.g. from two environments) removed.
     #[must_use]
     pub fn into_sorted(mut self) -> Vec<Diagnostic> {
+        // Borrowing keys: no message is copied per comparison.
         self.0.sort_by(|a, b| {
-            let key = |d: &Diagnostic| {
+            let key = |d: &'_ Diagnostic| {
                 (
-                    d.span().map(|s| (s.start, s.end)),
+                    d.labels.first().map(|l| (l.span.start, l.span.end)),
                     d.severity,
                     d.code,
-                    d.message.clone(),
                 )
             };
-            key(a).cmp(&key(b))
+            key(a).cmp(&key(b)).then_with(|| a.message.cmp(&b.message))
         });
         self.0
             .dedup_by(|a, b| a.code == b.code && a.span() == b.span() && a.message == b.message);

@@ -1,6 +1,6 @@
 use std::fmt;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceSpan};
 
 use super::{Diagnostic, Severity};
 use crate::source::SourceFile;
@@ -8,7 +8,63 @@ use crate::source::SourceFile;
 /// A diagnostic bound to its source file: the form miette renders.
 struct Report<'a> {
     diagnostic: &'a Diagnostic,
-    source: NamedSource<String>,
+    source: Window<'a>,
+    /// Render without the source snippet (see [`LONGEST_SNIPPET_LINE`]).
+    plain: bool,
+}
+
+/// Lines longer than this (in characters) are not drawn as snippets: miette's renderer formats
+/// column widths that overflow past ~65,000 columns, and a snippet of a minified line helps nobody.
+/// Such diagnostics get a location and a short excerpt instead.
+const LONGEST_SNIPPET_LINE: usize = 2_000;
+
+/// The spec as miette reads it. miette's own `SourceCode` for a string scans from the start of the
+/// file for every span (quadratic over many diagnostics) and counts columns in bytes; this one finds
+/// the lines around a span through the file's line index, lets miette cut the context from those
+/// lines alone, and reports columns in characters, as the JSON output does.
+struct Window<'a> {
+    source: &'a SourceFile,
+    name: String,
+}
+
+impl miette::SourceCode for Window<'_> {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let text = self.source.text();
+        let start = span.offset();
+        let end = start + span.len();
+        if end > text.len() {
+            return Err(miette::MietteError::OutOfBounds);
+        }
+        let first_line = self
+            .source
+            .line_of(start)
+            .saturating_sub(context_lines_before);
+        let last_line = self.source.line_of(end) + context_lines_after;
+        let from = self.source.line_start(first_line).unwrap_or(0);
+        let to = self.source.line_start(last_line + 1).unwrap_or(text.len());
+        let window = &text.as_bytes()[from..to];
+        let local = SourceSpan::from((start - from, span.len()));
+        let inner = window.read_span(&local, context_lines_before, context_lines_after)?;
+        let offset = inner.span().offset() + from;
+        let column = if context_lines_before == 0 {
+            self.source.line_col(start).1 - 1
+        } else {
+            0
+        };
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            SourceSpan::from((offset, inner.span().len())),
+            inner.line() + first_line,
+            column,
+            inner.line_count() + first_line,
+        )))
+    }
 }
 
 impl fmt::Debug for Report<'_> {
@@ -48,10 +104,14 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        (!self.diagnostic.labels.is_empty()).then_some(&self.source as &dyn miette::SourceCode)
+        (!self.plain && !self.diagnostic.labels.is_empty())
+            .then_some(&self.source as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.plain {
+            return None;
+        }
         let labels = self.diagnostic.labels.iter().enumerate().map(|(i, l)| {
             let span = SourceSpan::from(l.span.start..l.span.end.max(l.span.start));
             if i == 0 {
@@ -74,15 +134,94 @@ pub fn render_human(source: &SourceFile, diagnostics: &[Diagnostic], color: bool
     };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(110);
     let mut out = String::new();
+    let name = source.display_name();
     for diagnostic in diagnostics {
+        let plain = diagnostic
+            .labels
+            .iter()
+            .any(|l| longest_line(source, &l.span) > LONGEST_SNIPPET_LINE);
         let report = Report {
             diagnostic,
-            source: NamedSource::new(source.display_name(), source.text().to_owned()),
+            source: Window {
+                source,
+                name: name.clone(),
+            },
+            plain,
         };
         // Writing into a String cannot fail.
         let _ = handler.render_report(&mut out, &report);
+        if plain {
+            for label in &diagnostic.labels {
+                excerpt(&mut out, source, label);
+            }
+            out.push('\n');
+        }
     }
     out
+}
+
+/// The length in characters of the longest line a span touches.
+fn longest_line(source: &SourceFile, span: &std::ops::Range<usize>) -> usize {
+    let text = source.text();
+    let (first, last) = (source.line_of(span.start), source.line_of(span.end));
+    (first..=last)
+        .map(|line| {
+            let start = source.line_start(line).unwrap_or(text.len());
+            let end = source.line_start(line + 1).unwrap_or(text.len());
+            // Bytes bound characters from above; count characters only when it matters.
+            if end - start <= LONGEST_SNIPPET_LINE {
+                end - start
+            } else {
+                text[start..end].chars().count()
+            }
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// `  at file:line:column: …text around the span…` with a caret line under the span.
+fn excerpt(out: &mut String, source: &SourceFile, label: &super::Label) {
+    use std::fmt::Write as _;
+    const AROUND: usize = 30;
+    let text = source.text();
+    let (line, column) = source.line_col(label.span.start);
+    let line_start = source.line_start(line - 1).unwrap_or(0);
+    let line_end = text[line_start..]
+        .find('\n')
+        .map_or(text.len(), |i| line_start + i);
+    let before: Vec<char> = text[line_start..label.span.start.min(line_end)]
+        .chars()
+        .collect();
+    let after_span = label.span.end.clamp(label.span.start, line_end);
+    let marked: Vec<char> = text[label.span.start.min(line_end)..after_span]
+        .chars()
+        .take(80)
+        .collect();
+    let after: String = text[after_span..line_end].chars().take(AROUND).collect();
+    let lead: String = before[before.len().saturating_sub(AROUND)..]
+        .iter()
+        .collect();
+    let ellipsis = if before.len() > AROUND { "…" } else { "" };
+    let _ = writeln!(
+        out,
+        "  at {}:{line}:{column}\n    {ellipsis}{lead}{}{}{}",
+        source.display_name(),
+        marked.iter().collect::<String>(),
+        after,
+        if after_span + after.len() < line_end {
+            "…"
+        } else {
+            ""
+        }
+    );
+    let pad = ellipsis.chars().count() + lead.chars().count();
+    let _ = writeln!(
+        out,
+        "    {}{} {}",
+        " ".repeat(pad),
+        "^".repeat(marked.len().max(1)),
+        label.text
+    );
 }
 
 #[derive(serde::Serialize)]

@@ -1,15 +1,20 @@
 //! Dependency cycles, each reported once and whole.
 
-use petgraph::algo::tarjan_scc;
+// Kosaraju, not Tarjan: petgraph's Tarjan recurses once per node and overflows the stack on a
+// 100,000-service chain; Kosaraju walks with an explicit stack.
+use petgraph::algo::kosaraju_scc;
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 
 use super::{Edge, StackGraph};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 
+/// Edges of one cycle marked in its diagnostic.
+const MAX_LABELS: usize = 32;
+
 pub fn find(g: &StackGraph) -> Diagnostics {
     let mut out = Diagnostics::default();
-    let mut components: Vec<Vec<NodeIndex>> = tarjan_scc(&g.graph)
+    let mut components: Vec<Vec<NodeIndex>> = kosaraju_scc(&g.graph)
         .into_iter()
         .filter(|c| c.len() > 1)
         .collect();
@@ -28,7 +33,9 @@ pub fn find(g: &StackGraph) -> Diagnostics {
             Code::DependencyCycle,
             format!("dependency cycle: {}", names.join(" -> ")),
         );
-        for (i, (node, span)) in cycle.iter().enumerate() {
+        // The message names the whole cycle; labels point at its first edges only, since a
+        // snippet per edge of a cycle through thousands of services helps no one.
+        for (i, (node, span)) in cycle.iter().enumerate().take(MAX_LABELS) {
             let next = cycle[(i + 1) % cycle.len()].0;
             d = d.at(
                 span.clone(),
@@ -38,7 +45,15 @@ pub fn find(g: &StackGraph) -> Diagnostics {
                 ),
             );
         }
-        out.push(d.help("nothing in a cycle can start first: remove one of these dependencies (a `${…}` reference in env counts as one)"));
+        let help = "nothing in a cycle can start first: remove one of these dependencies (a `${…}` reference in env counts as one)";
+        out.push(if cycle.len() > MAX_LABELS {
+            d.help(format!(
+                "{help}; the first {MAX_LABELS} of its {} edges are marked",
+                cycle.len()
+            ))
+        } else {
+            d.help(help)
+        });
     }
     out
 }
@@ -49,6 +64,8 @@ fn cycle_through(
     component: &[NodeIndex],
 ) -> Vec<(NodeIndex, std::ops::Range<usize>)> {
     let start = component[0];
+    // A set: a cycle through 100,000 services must not cost a scan of the component per edge.
+    let members: std::collections::HashSet<NodeIndex> = component.iter().copied().collect();
     // Breadth-first search back to `start`, inside the component, visiting targets in name order.
     let mut parent: std::collections::HashMap<NodeIndex, (NodeIndex, std::ops::Range<usize>)> =
         std::collections::HashMap::new();
@@ -58,7 +75,7 @@ fn cycle_through(
             .graph
             .edges(node)
             .filter_map(|e| match e.weight() {
-                Edge::DependsOn { span, .. } if component.contains(&e.target()) => {
+                Edge::DependsOn { span, .. } if members.contains(&e.target()) => {
                     Some((e.target(), span.clone()))
                 }
                 _ => None,

@@ -10,7 +10,7 @@ use std::ops::Range;
 
 pub use kinds::{Condition, ResourceKind, Runtime};
 pub use placeholder::{Piece, split as split_placeholders};
-pub use resolve::resolve;
+pub use resolve::{build_paths, resolve};
 
 use crate::units::{ByteSize, Duration, EnvVarName, MilliCpu, Name, Port, SecretName};
 
@@ -302,6 +302,16 @@ pub struct KubernetesSettings {
     pub ingress_namespace: String,
     /// Gateway API: the Gateway (name, namespace) `HTTPRoutes` attach to; `None`: an Ingress.
     pub gateway: Option<(String, Option<String>)>,
+    /// Service names for the names a Kubernetes Service cannot have (DNS-1035: a letter first).
+    pub service_aliases: BTreeMap<Name, Name>,
+}
+
+impl KubernetesSettings {
+    /// The name of the Kubernetes Service (and so the cluster DNS name) of a service or resource.
+    #[must_use]
+    pub fn service_name<'a>(&'a self, name: &'a Name) -> &'a Name {
+        self.service_aliases.get(name).unwrap_or(name)
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -70,6 +70,35 @@ pub fn split(value: &str) -> Result<Vec<Piece>, PlaceholderError> {
     Ok(pieces)
 }
 
+/// The stackc placeholders in text that does not resolve them (commands, health checks): every
+/// well-formed `${a.b…}` with a dotted path, with its byte range. `${HOME}` and other shell
+/// parameters have no dot and are not placeholders.
+#[must_use]
+pub fn dotted_references(value: &str) -> Vec<(Vec<String>, Range<usize>)> {
+    let mut found = Vec::new();
+    let mut offset = 0;
+    // Scans from each `${`, so that a malformed one earlier does not hide a real one later.
+    while let Some(i) = value[offset..].find("${") {
+        let start = offset + i;
+        let Some(close) = value[start..].find('}') else {
+            break;
+        };
+        let end = start + close + 1;
+        let escaped = start > 0 && value.as_bytes()[start - 1] == b'$';
+        if !escaped
+            && let Ok(pieces) = split(&value[start..end])
+            && let [Piece::Placeholder { path, .. }] = pieces.as_slice()
+            && path.len() > 1
+        {
+            found.push((path.clone(), start..end));
+            offset = end;
+        } else {
+            offset = start + 2;
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +134,17 @@ mod tests {
             vec![Piece::Text("${HOME} costs $5".into())]
         );
         assert_eq!(split("a$").unwrap(), vec![Piece::Text("a$".into())]);
+    }
+
+    #[test]
+    fn finds_dotted_references_only() {
+        let text =
+            "echo ${HOME} ${resources.db.password} $${services.a.url} ${ x} ${services.api.url}";
+        let found = dotted_references(text);
+        let shown: Vec<&str> = found.iter().map(|(_, r)| &text[r.clone()]).collect();
+        assert_eq!(shown, ["${resources.db.password}", "${services.api.url}"]);
+        assert_eq!(found[0].0, ["resources", "db", "password"]);
+        assert!(dotted_references("${ unterminated ${resources.db.url").is_empty());
     }
 
     #[test]

@@ -1,118 +1,286 @@
 //! Writing artifacts, and `--check`: comparing what is on disk with what would be written.
+//!
+//! stackc owns only the files it wrote, as recorded in `DIR/.stackc/manifest.json`: it overwrites or
+//! removes a file only when the manifest lists it with the contents it still has. Every other file
+//! (a `compose.override.yaml`, `compose/secrets/`, the spec itself) is left alone and named; no
+//! symlink inside DIR is ever followed; files are replaced by rename, under a lock on DIR.
 
-use std::collections::BTreeMap;
+mod decide;
+pub mod manifest;
+mod safe_fs;
+
+use std::collections::{BTreeMap, BTreeSet};
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+pub use decide::{Action, Refusal};
+use manifest::{LOCK_FILE, MANIFEST_FILE, Manifest, STATE_DIR};
+use safe_fs::{Lock, Staged, with_path};
 
 /// Relative path (with `/`) -> file contents. Sorted, so output order never depends on hashing.
 pub type Artifacts = BTreeMap<String, String>;
+
+/// One target's files, for one build.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// The target's name, recorded in the manifest.
+    pub target: &'static str,
+    /// The folder of DIR the target writes into; its unrecorded files are reported, never touched.
+    pub folder: &'static str,
+    /// Folders (relative to DIR) that hold the user's own files by design (Compose's `secrets/`):
+    /// not even listed.
+    pub private: Vec<String>,
+    pub artifacts: Artifacts,
+}
+
+/// What one build asks of the output folder.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub rendered: Vec<Rendered>,
+    /// Targets that are no longer configured: every file they wrote is stale.
+    pub retired: Vec<&'static str>,
+    /// Replace generated files edited by hand, and files at generated paths stackc has no record of.
+    pub force: bool,
+}
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct WriteReport {
     pub written: Vec<String>,
     pub unchanged: Vec<String>,
     pub removed: Vec<String>,
+    /// Stale files kept, with why.
+    pub kept: Vec<(String, Refusal)>,
+    /// Files in the targets' folders that are not stackc's, left alone.
+    pub left_alone: Vec<String>,
 }
 
-/// A difference between the directory and the artifacts.
+/// Why nothing was written: each refused path and why.
+#[derive(Debug)]
+pub enum WriteError {
+    Refused(Vec<(String, Refusal)>),
+    Io(io::Error),
+}
+
+impl From<io::Error> for WriteError {
+    fn from(e: io::Error) -> Self {
+        Self::Io(e)
+    }
+}
+
+/// A difference between the directory and the artifacts: what a build would do.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Difference {
     Missing(String),
     Stale(String),
-    Changed { path: String, diff: String },
+    Changed {
+        path: String,
+        diff: String,
+    },
+    /// A build would refuse this path (and so write nothing); `diff` shows how the file on disk
+    /// differs from what stackc generates, when it is a file.
+    Refused {
+        path: String,
+        why: Refusal,
+        diff: Option<String>,
+    },
 }
 
-/// Files currently under the owned folders, as relative paths.
-fn existing(dir: &Path, folders: &[&str]) -> io::Result<Vec<String>> {
-    let mut out = Vec::new();
-    for folder in folders {
-        let root = dir.join(folder);
-        if root.is_dir() {
-            collect(&root, &mut out)?;
+fn load_manifest(dir: &Path) -> io::Result<Manifest> {
+    let path = dir.join(STATE_DIR).join(MANIFEST_FILE);
+    match safe_fs::inspect(dir, &format!("{STATE_DIR}/{MANIFEST_FILE}")) {
+        Ok(false) => return Ok(Manifest::new()),
+        Ok(true) => {}
+        Err(u) => {
+            return Err(io::Error::other(format!("{}: {u}", path.display())));
         }
     }
-    let mut rel: Vec<String> = out
-        .into_iter()
-        .filter_map(|p| {
-            p.strip_prefix(dir).ok().map(|r| {
-                r.components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/")
-            })
-        })
-        .collect();
-    rel.sort();
-    Ok(rel)
+    let text = std::fs::read_to_string(&path).map_err(|e| with_path(&e, &path))?;
+    Manifest::parse(&text).map_err(|e| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "{}: cannot read stackc's record of the files it wrote: {e}. Without it no file can be \
+                 proven stackc's; delete it and run `stackc build --force` to take the generated paths back",
+                path.display()
+            ),
+        )
+    })
 }
 
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            collect(&path, out)?;
-        } else {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
-
-/// Writes the artifacts under `dir`, leaving unchanged files untouched and removing stale files
-/// from the folders the targets own.
+/// Writes the artifacts under `dir`: new and changed files by rename, unchanged ones untouched,
+/// stale ones stackc wrote removed. If any path is refused, nothing at all is written.
 ///
 /// # Errors
-/// Any I/O error, with the path it happened on.
-pub fn write(dir: &Path, folders: &[&str], artifacts: &Artifacts) -> io::Result<WriteReport> {
+/// The refused paths, or an I/O error with the path it happened on.
+pub fn write(dir: &Path, request: &Request) -> Result<WriteReport, WriteError> {
+    ensure_folder(dir)?;
+    let _lock = Lock::take(&dir.join(STATE_DIR), LOCK_FILE, false)?;
+    let previous = load_manifest(dir)?;
+    let decisions = decide::decide(
+        dir,
+        &previous,
+        &request.rendered,
+        &request.retired,
+        request.force,
+    )?;
+    let refused: Vec<(String, Refusal)> = decisions
+        .refused()
+        .map(|(p, r)| (p.clone(), r.clone()))
+        .collect();
+    if !refused.is_empty() {
+        return Err(WriteError::Refused(refused));
+    }
+    let contents: BTreeMap<&str, &str> = request
+        .rendered
+        .iter()
+        .flat_map(|r| r.artifacts.iter().map(|(p, c)| (p.as_str(), c.as_str())))
+        .collect();
+    // Stage every new file first: a failure here (a full disk) changes nothing on disk.
+    let mut staged = Vec::new();
     let mut report = WriteReport::default();
-    for (rel, contents) in artifacts {
-        let path = dir.join(rel);
-        if std::fs::read(&path).is_ok_and(|old| old == contents.as_bytes()) {
-            report.unchanged.push(rel.clone());
-            continue;
-        }
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| with_path(&e, parent))?;
-        }
-        std::fs::write(&path, contents).map_err(|e| with_path(&e, &path))?;
-        report.written.push(rel.clone());
-    }
-    for rel in existing(dir, folders)? {
-        if !artifacts.contains_key(&rel) {
-            let path = dir.join(&rel);
-            std::fs::remove_file(&path).map_err(|e| with_path(&e, &path))?;
-            report.removed.push(rel);
+    for (path, action) in &decisions.actions {
+        match action {
+            Action::Create | Action::Update { .. } => {
+                staged.push(Staged::write(
+                    dir,
+                    path,
+                    contents[path.as_str()].as_bytes(),
+                )?);
+                report.written.push(path.clone());
+            }
+            Action::Unchanged => report.unchanged.push(path.clone()),
+            Action::Remove => report.removed.push(path.clone()),
+            Action::Keep(why) => report.kept.push((path.clone(), why.clone())),
+            Action::Refuse(_) => unreachable!("refusals returned above"),
         }
     }
+    for file in staged {
+        file.commit()?;
+    }
+    for path in &report.removed {
+        safe_fs::remove(dir, path)?;
+    }
+    Staged::write(
+        dir,
+        &format!("{STATE_DIR}/{MANIFEST_FILE}"),
+        decisions.manifest.render().as_bytes(),
+    )?
+    .commit()?;
+    report.left_alone = unowned(dir, request, &decisions.manifest);
     Ok(report)
 }
 
-/// Compares `dir` with the artifacts without writing anything.
+fn ensure_folder(dir: &Path) -> io::Result<()> {
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(io::Error::other(format!(
+            "{} is not a folder",
+            dir.display()
+        ))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(dir).map_err(|e| with_path(&e, dir))
+        }
+        Err(e) => Err(with_path(&e, dir)),
+    }
+}
+
+/// Compares `dir` with the artifacts without writing anything: the differences a build would make.
 ///
 /// # Errors
-/// Any I/O error other than a missing file.
-pub fn check(dir: &Path, folders: &[&str], artifacts: &Artifacts) -> io::Result<Vec<Difference>> {
+/// An I/O error other than a missing file.
+pub fn check(dir: &Path, request: &Request) -> io::Result<Vec<Difference>> {
+    // Read under a shared lock when a build may be writing; a folder never built needs none.
+    let _lock = if dir.join(STATE_DIR).is_dir() {
+        Some(Lock::take(&dir.join(STATE_DIR), LOCK_FILE, true)?)
+    } else {
+        None
+    };
+    let previous = if dir.is_dir() {
+        load_manifest(dir)?
+    } else {
+        Manifest::new()
+    };
+    let decisions = decide::decide(
+        dir,
+        &previous,
+        &request.rendered,
+        &request.retired,
+        request.force,
+    )?;
+    let contents: BTreeMap<&str, &str> = request
+        .rendered
+        .iter()
+        .flat_map(|r| r.artifacts.iter().map(|(p, c)| (p.as_str(), c.as_str())))
+        .collect();
     let mut out = Vec::new();
-    for (rel, contents) in artifacts {
-        let path = dir.join(rel);
-        match std::fs::read_to_string(&path) {
-            Ok(old) if old == *contents => {}
-            Ok(old) => out.push(Difference::Changed {
-                path: rel.clone(),
-                diff: unified_diff(rel, &old, contents),
-            }),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                out.push(Difference::Missing(rel.clone()));
+    for (path, action) in decisions.actions {
+        match action {
+            Action::Create => out.push(Difference::Missing(path)),
+            Action::Update { old } => {
+                let diff = unified_diff(
+                    &path,
+                    &String::from_utf8_lossy(&old),
+                    contents[path.as_str()],
+                );
+                out.push(Difference::Changed { path, diff });
             }
-            Err(e) => return Err(with_path(&e, &path)),
-        }
-    }
-    for rel in existing(dir, folders)? {
-        if !artifacts.contains_key(&rel) {
-            out.push(Difference::Stale(rel));
+            Action::Remove => out.push(Difference::Stale(path)),
+            Action::Refuse(why) => {
+                let diff = match &why {
+                    Refusal::Unsafe(_) => None,
+                    Refusal::NotOurs | Refusal::EditedByHand => {
+                        safe_fs::read(dir, &path).ok().map(|old| {
+                            unified_diff(
+                                &path,
+                                &String::from_utf8_lossy(&old),
+                                contents[path.as_str()],
+                            )
+                        })
+                    }
+                };
+                out.push(Difference::Refused { path, why, diff });
+            }
+            Action::Unchanged | Action::Keep(_) => {}
         }
     }
     Ok(out)
+}
+
+/// Files (and symlinks) in the rendered targets' folders that stackc does not own, for the report.
+/// Walks without following symlinks; skips the targets' private folders.
+fn unowned(dir: &Path, request: &Request, manifest: &Manifest) -> Vec<String> {
+    let private: BTreeSet<&str> = request
+        .rendered
+        .iter()
+        .flat_map(|r| r.private.iter().map(String::as_str))
+        .collect();
+    let mut out = Vec::new();
+    let mut pending: Vec<String> = request
+        .rendered
+        .iter()
+        .map(|r| r.folder.to_owned())
+        .collect();
+    while let Some(rel) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(dir.join(&rel)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let child = format!("{rel}/{name}");
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                if !private.contains(child.as_str()) {
+                    pending.push(child);
+                }
+            } else if !manifest.files.contains_key(&child) {
+                out.push(child);
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 fn unified_diff(rel: &str, old: &str, new: &str) -> String {
@@ -123,54 +291,5 @@ fn unified_diff(rel: &str, old: &str, new: &str) -> String {
         .to_string()
 }
 
-fn with_path(e: &io::Error, path: &Path) -> io::Error {
-    io::Error::new(e.kind(), format!("{}: {e}", path.display()))
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn artifacts(items: &[(&str, &str)]) -> Artifacts {
-        items
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
-
-    #[test]
-    fn writes_then_checks_clean_then_detects_drift() {
-        let dir = tempfile::tempdir().unwrap();
-        let a = artifacts(&[
-            ("compose/compose.yaml", "a: 1\n"),
-            ("compose/nginx.conf", "x\n"),
-        ]);
-        let report = write(dir.path(), &["compose"], &a).unwrap();
-        assert_eq!(report.written.len(), 2);
-        assert!(check(dir.path(), &["compose"], &a).unwrap().is_empty());
-
-        let b = artifacts(&[("compose/compose.yaml", "a: 2\n")]);
-        let diffs = check(dir.path(), &["compose"], &b).unwrap();
-        assert!(
-            matches!(&diffs[0], Difference::Changed { diff, .. } if diff.contains("-a: 1") && diff.contains("+a: 2"))
-        );
-        assert_eq!(diffs[1], Difference::Stale("compose/nginx.conf".into()));
-
-        let report = write(dir.path(), &["compose"], &b).unwrap();
-        assert_eq!(report.removed, vec!["compose/nginx.conf".to_owned()]);
-        assert!(check(dir.path(), &["compose"], &b).unwrap().is_empty());
-    }
-
-    #[test]
-    fn unowned_files_are_left_alone() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("README"), "mine").unwrap();
-        write(
-            dir.path(),
-            &["compose"],
-            &artifacts(&[("compose/c.yaml", "x")]),
-        )
-        .unwrap();
-        assert!(dir.path().join("README").exists());
-    }
-}
+mod tests;

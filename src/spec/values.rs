@@ -122,35 +122,86 @@ impl JsonSchema for RouteSpec {
     }
 }
 
-/// An env value: a string, or a number or boolean written as TOML (kept as its text).
+/// An env value: a string, or a number or boolean written as TOML (kept as its text); or the table
+/// `{ value = "…", not_secret = true }`, which says that a value stackc would take for a credential
+/// (by its variable's name, or a URL with a password) is not one.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EnvValueSpec(pub String);
+pub struct EnvValueSpec {
+    pub text: String,
+    pub not_secret: bool,
+}
+
+/// The scalar spellings of an env value.
+struct EnvText(String);
+
+impl<'de> Deserialize<'de> for EnvText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(EnvVisitor { table: false })
+            .map(|v| EnvText(v.text))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EnvTable {
+    value: EnvText,
+    #[serde(default)]
+    not_secret: bool,
+}
+
+/// `table`: whether the `{ value = … }` spelling is allowed (not inside itself).
+struct EnvVisitor {
+    table: bool,
+}
+
+impl EnvVisitor {
+    fn text(text: String) -> EnvValueSpec {
+        EnvValueSpec {
+            text,
+            not_secret: false,
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for EnvVisitor {
+    type Value = EnvValueSpec;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.table {
+            f.write_str("a string, number or boolean, or { value = \"…\", not_secret = true }")
+        } else {
+            f.write_str("a string, number or boolean")
+        }
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Self::text(v.to_owned()))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Self::text(v.to_string()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Self::text(v.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Self::text(v.to_string()))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Self::text(v.to_string()))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        if !self.table {
+            return Err(de::Error::invalid_type(de::Unexpected::Map, &self));
+        }
+        let t = EnvTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(EnvValueSpec {
+            text: t.value.0,
+            not_secret: t.not_secret,
+        })
+    }
+}
 
 impl<'de> Deserialize<'de> for EnvValueSpec {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = EnvValueSpec;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string, number or boolean")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(EnvValueSpec(v.to_owned()))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                Ok(EnvValueSpec(v.to_string()))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                Ok(EnvValueSpec(v.to_string()))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-                Ok(EnvValueSpec(v.to_string()))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-                Ok(EnvValueSpec(v.to_string()))
-            }
-        }
-        d.deserialize_any(V)
+        d.deserialize_any(EnvVisitor { table: true })
     }
 }
 
@@ -159,7 +210,21 @@ impl JsonSchema for EnvValueSpec {
         "EnvValue".into()
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({ "type": ["string", "number", "boolean"] })
+        json_schema!({
+            "anyOf": [
+                { "type": ["string", "number", "boolean"] },
+                {
+                    "type": "object",
+                    "description": "A value stackc would take for a credential (by its variable's name, or a URL with a password), marked as not one",
+                    "properties": {
+                        "value": { "type": ["string", "number", "boolean"] },
+                        "not_secret": { "type": "boolean", "description": "The value is not a credential: do not report it" }
+                    },
+                    "required": ["value"],
+                    "additionalProperties": false
+                }
+            ]
+        })
     }
 }
 

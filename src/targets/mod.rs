@@ -8,6 +8,7 @@ pub mod images;
 pub mod kubernetes;
 pub mod outputs;
 pub mod probe;
+pub mod regex;
 mod templates;
 pub mod yaml;
 
@@ -94,6 +95,11 @@ pub trait Target: Sync {
     /// Why the target has nothing to render for this spec, if it has not (e.g. no `[targets.ecs]`).
     fn unconfigured(&self, _compiled: &Compiled) -> Option<String> {
         None
+    }
+    /// Folders under the output directory that hold the user's own files by design (Compose's
+    /// `secrets/`): stackc never writes there and does not list what they hold.
+    fn private_folders(&self) -> Vec<String> {
+        Vec::new()
     }
     /// What the target changed or could not carry over from the spec, for the user to read.
     fn notes(&self, _compiled: &Compiled) -> Vec<String> {

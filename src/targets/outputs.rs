@@ -29,6 +29,10 @@ impl HostNaming for ByName {
     }
 }
 
+/// Where Compose's secret files live, relative to the output folder (`init-secrets.sh` writes them there
+/// unless `$STACKC_SECRETS_DIR` says otherwise).
+pub const SECRETS_DIR: &str = "compose/secrets";
+
 /// The secret a stack-run resource's generated password lives in.
 #[must_use]
 pub fn password_secret(resource: &Resource) -> String {
@@ -179,27 +183,84 @@ pub fn env_source(
     value: &EnvValue,
 ) -> EnvSource {
     let parts = resolve_value(model, naming, value);
-    if let [Resolved::Secret(name)] = parts.as_slice() {
-        return EnvSource::Secret(name.clone());
+    let secret: Vec<bool> = parts
+        .iter()
+        .map(|p| matches!(p, Resolved::Secret(_)))
+        .collect();
+    match (EnvShape::of(&secret), parts.as_slice()) {
+        (EnvShape::Secret, [Resolved::Secret(name)]) => EnvSource::Secret(name.clone()),
+        (EnvShape::Literal, _) => EnvSource::Literal(
+            parts
+                .iter()
+                .map(|p| match p {
+                    Resolved::Text(t) => t.as_str(),
+                    Resolved::Secret(_) => "",
+                })
+                .collect(),
+        ),
+        _ => EnvSource::Derived {
+            name: env_secret(workload, var),
+            parts,
+        },
     }
-    if parts.iter().all(|p| matches!(p, Resolved::Text(_))) {
-        let text = parts
+}
+
+/// How an env value reaches a container, decided by which of its parts are secret: one rule for the
+/// targets (which resolve the parts) and the model (which checks names before anything is resolved).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnvShape {
+    /// No secret part: plain text.
+    Literal,
+    /// Exactly one part, a secret: the secret itself.
+    Secret,
+    /// Secrets among other parts: a secret of its own, assembled from them (`env_secret`).
+    Derived,
+}
+
+impl EnvShape {
+    /// The shape of a value whose parts are secret or not, in order.
+    #[must_use]
+    pub fn of(secret_parts: &[bool]) -> Self {
+        match secret_parts {
+            [true] => Self::Secret,
+            parts if parts.iter().any(|s| *s) => Self::Derived,
+            _ => Self::Literal,
+        }
+    }
+
+    /// The shape of a model value, given which references are secret.
+    #[must_use]
+    pub fn of_value(value: &EnvValue, is_secret: impl Fn(&Reference) -> bool) -> Self {
+        let secret: Vec<bool> = value
+            .parts
             .iter()
-            .map(|p| {
-                if let Resolved::Text(t) = p {
-                    t.as_str()
-                } else {
-                    ""
-                }
-            })
+            .map(|p| matches!(p, EnvPart::Ref(r) if is_secret(r)))
             .collect();
-        return EnvSource::Literal(text);
+        Self::of(&secret)
     }
-    let name = format!(
+}
+
+/// The secret an env value mixing text and secrets is assembled into.
+#[must_use]
+pub fn env_secret(workload: &Name, var: &str) -> String {
+    format!(
         "env-{workload}-{}",
         var.to_ascii_lowercase().replace('_', "-")
-    );
-    EnvSource::Derived { name, parts }
+    )
+}
+
+/// The secrets stackc itself makes exist for a resource the stack runs (its generated password and the
+/// URL derived from it), each with the output that reads it; none for external resources and types
+/// without credentials.
+#[must_use]
+pub fn resource_secrets(resource: &Resource) -> Vec<(String, &'static str)> {
+    if resource.external.is_some() || !resource.kind.has_credentials() {
+        return Vec::new();
+    }
+    vec![
+        (password_secret(resource), "password"),
+        (url_secret(resource), "url"),
+    ]
 }
 
 /// The secrets a set of parts reads.
@@ -300,5 +361,70 @@ impl SecretLedger {
             .chain(derived)
             .chain(self.user.iter().cloned())
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+
+    #[test]
+    fn env_shapes() {
+        assert_eq!(EnvShape::of(&[]), EnvShape::Literal);
+        assert_eq!(EnvShape::of(&[false, false]), EnvShape::Literal);
+        assert_eq!(EnvShape::of(&[true]), EnvShape::Secret);
+        assert_eq!(EnvShape::of(&[true, true]), EnvShape::Derived);
+        assert_eq!(EnvShape::of(&[false, true]), EnvShape::Derived);
+    }
+
+    /// The model's view of a value's shape (from references) is the targets' (from resolved parts).
+    #[test]
+    fn model_and_target_agree_on_shapes() {
+        let spec = r#"
+[stack]
+name = "t"
+[resources.db]
+type = "postgres"
+[resources.cache]
+type = "redis"
+[services.api]
+image = "nginx:1.27"
+port = 80
+env = { A = "${resources.db.url}", B = "x${resources.db.password}", C = "${resources.cache.url}", D = "${services.api.url}", E = "plain", F = "${resources.db.password}${resources.db.password}" }
+"#;
+        let source = SourceFile::new("stack.toml", spec);
+        let model = crate::compile::compile(&source, None)
+            .unwrap()
+            .compiled
+            .unwrap()
+            .model;
+        let api = &model.services[&"api".parse::<Name>().unwrap()];
+        for (var, value) in &api.env {
+            let from_model = EnvShape::of_value(value, |r| match r {
+                Reference::ResourceOutput { resource, output } => {
+                    model.resources[resource].output_is_secret(output)
+                }
+                Reference::Service { .. } => false,
+            });
+            let from_target = match env_source(&model, &ByName, &api.name, var.as_str(), value) {
+                EnvSource::Literal(_) => EnvShape::Literal,
+                EnvSource::Secret(_) => EnvShape::Secret,
+                EnvSource::Derived { name, .. } => {
+                    assert_eq!(name, env_secret(&api.name, var.as_str()));
+                    EnvShape::Derived
+                }
+            };
+            assert_eq!(from_model, from_target, "{var}");
+        }
+        let db = &model.resources[&"db".parse::<Name>().unwrap()];
+        assert_eq!(
+            resource_secrets(db),
+            [
+                ("db-password".to_owned(), "password"),
+                ("db-url".to_owned(), "url")
+            ]
+        );
+        assert!(resource_secrets(&model.resources[&"cache".parse::<Name>().unwrap()]).is_empty());
     }
 }

@@ -25,59 +25,112 @@ fn quote_yaml11(text: &str) -> String {
             }
             block_indent = None;
         }
-        let (head, value) = split_value(line);
-        if value.starts_with(['|', '>']) {
+        let parts = Line::parse(line);
+        if parts.value.starts_with(['|', '>']) {
             block_indent = Some(indent);
         }
-        out.push_str(head);
-        if !value.is_empty() && is_ambiguous_in_yaml11(value) {
-            out.push('\'');
-            out.push_str(&value.replace('\'', "''"));
-            out.push('\'');
-        } else {
-            out.push_str(value);
+        out.push_str(parts.lead);
+        if let Some(key) = parts.key {
+            // Keys and values are the same kind of plain scalar to a YAML 1.1 reader: `ON:` is `true:`.
+            push_scalar(&mut out, key);
+            out.push(':');
+            if !parts.value.is_empty() {
+                out.push(' ');
+            }
         }
+        push_scalar(&mut out, parts.value);
         out.push('\n');
     }
     out
 }
 
-/// Splits a block-style line into the part up to the scalar value and the value itself.
-fn split_value(line: &str) -> (&str, &str) {
-    let trimmed = line.trim_start();
-    let indent = line.len() - trimmed.len();
-    if let Some(rest) = trimmed.strip_prefix("- ") {
-        // A sequence item: possibly `- key: value` (a mapping inside the item).
-        let (h, v) = split_value(rest);
-        let head_len = indent + 2 + h.len();
-        return (&line[..head_len], v);
+/// The one YAML 1.1 safety rule, for keys and values alike: a plain scalar a YAML 1.1 reader would not
+/// read back as the same string is written single-quoted.
+fn push_scalar(out: &mut String, scalar: &str) {
+    if !scalar.is_empty() && is_ambiguous_in_yaml11(scalar) {
+        out.push('\'');
+        out.push_str(&scalar.replace('\'', "''"));
+        out.push('\'');
+    } else {
+        out.push_str(scalar);
     }
-    if trimmed.starts_with(['\'', '"']) {
-        // A quoted key (or value): leave the whole line alone unless a plain value follows `: `.
-        return match find_mapping_colon(trimmed) {
-            Some(i) => line.split_at(indent + i + 2),
-            None => (line, ""),
+}
+
+/// A block-style line: indentation and sequence markers, an optional mapping key, the scalar after it.
+struct Line<'a> {
+    lead: &'a str,
+    key: Option<&'a str>,
+    value: &'a str,
+}
+
+impl<'a> Line<'a> {
+    fn parse(line: &'a str) -> Self {
+        // `- - key: value`: every `- ` opens a sequence item, possibly holding a mapping.
+        let mut lead_len = line.len() - line.trim_start().len();
+        while line[lead_len..].starts_with("- ") {
+            lead_len += 2;
+        }
+        let (lead, rest) = line.split_at(lead_len);
+        let colon = if rest.starts_with(['\'', '"']) {
+            // A quoted key (or a quoted value): the `: ` after its closing quote.
+            find_mapping_colon(rest).map(|i| (i, 2))
+        } else {
+            rest.find(": ").map(|i| (i, 2))
         };
-    }
-    match trimmed.find(": ") {
-        Some(i) => line.split_at(indent + i + 2),
-        None if trimmed.ends_with(':') => (line, ""),
-        None => line.split_at(indent),
+        match colon {
+            Some((i, sep)) => Self {
+                lead,
+                key: Some(&rest[..i]),
+                value: &rest[i + sep..],
+            },
+            None if rest.ends_with(':') && !rest.starts_with(['\'', '"']) => Self {
+                lead,
+                key: Some(&rest[..rest.len() - 1]),
+                value: "",
+            },
+            None if rest.ends_with(':') && find_quoted_end(rest) == Some(rest.len() - 1) => Self {
+                lead,
+                key: Some(&rest[..rest.len() - 1]),
+                value: "",
+            },
+            None => Self {
+                lead,
+                key: None,
+                value: rest,
+            },
+        }
     }
 }
 
 /// The `: ` after a quoted key.
 fn find_mapping_colon(s: &str) -> Option<usize> {
-    let quote = s.chars().next()?;
-    let close = s[1..].find(quote)? + 1;
+    let close = find_quoted_end(s)?;
     s[close..].find(": ").map(|i| close + i)
 }
 
+/// The byte just after the closing quote of the quoted scalar `s` starts with (`''` and `\"` are
+/// escapes inside it).
+fn find_quoted_end(s: &str) -> Option<usize> {
+    let quote = s.chars().next()?;
+    let bytes = s.as_bytes();
+    let mut i = 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if quote == '"' => i += 2,
+            b'\'' if quote == '\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+            c if c == quote as u8 => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
 /// Booleans of YAML 1.1 that YAML 1.2 reads as strings (the serializer quotes strings that 1.2 reads as
-/// `true`, `false` or null, so a plain `true` is a real boolean).
+/// `true`, `false` or null, so a plain `true` is a real boolean); `=` and `<<` are YAML 1.1's value and
+/// merge keys, which `PyYAML` refuses or merges.
 const WORDS: &[&str] = &[
     "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off",
-    "OFF",
+    "OFF", "=", "<<",
 ];
 
 fn is_ambiguous_in_yaml11(value: &str) -> bool {
@@ -86,6 +139,23 @@ fn is_ambiguous_in_yaml11(value: &str) -> bool {
     }
     if value.starts_with(['\'', '"', '|', '>', '[', '{', '&', '*', '!']) {
         return false;
+    }
+    let unsigned = value.trim_start_matches(['+', '-']);
+    // YAML 1.1 timestamps (`2024-01-31`, with or without a time): `PyYAML` reads a date.
+    let b = value.as_bytes();
+    if b.len() >= 8
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[5].is_ascii_digit()
+    {
+        return true;
+    }
+    // Binary integers (`0b1010`) are YAML 1.1 only.
+    if let Some(bits) = unsigned.strip_prefix("0b")
+        && !bits.is_empty()
+        && bits.chars().all(|c| matches!(c, '0' | '1' | '_'))
+    {
+        return true;
     }
     // The serializer already quotes strings that YAML 1.2 reads as numbers, so a plain scalar made of
     // digits is a real number. Only YAML 1.1's own number forms remain: base 60 (`22:22`, `1:30.5`)
@@ -138,6 +208,47 @@ mod tests {
             to_string(&s),
             "replicas: 2\nratio: 0.5\nenabled: false\ntext: 'false'\n"
         );
+    }
+
+    #[test]
+    fn quotes_yaml11_keys_like_values() {
+        let text = "environment:\n  ON: x\n  NO:\n  Y: yes\n  PLAIN: on\n- N: y\n- - off: 1\n";
+        assert_eq!(
+            quote_yaml11(text),
+            "environment:\n  'ON': x\n  'NO':\n  'Y': 'yes'\n  PLAIN: 'on'\n- 'N': 'y'\n- - 'off': 1\n"
+        );
+    }
+
+    #[test]
+    fn quoted_keys_stay_as_they_are() {
+        let text = "'a'': b': no\n\"x\\\": y\": 1\n'true':\n";
+        assert_eq!(
+            quote_yaml11(text),
+            "'a'': b': 'no'\n\"x\\\": y\": 1\n'true':\n"
+        );
+    }
+
+    #[test]
+    fn keys_of_every_map_round_trip() {
+        let map: std::collections::BTreeMap<&str, &str> = [
+            ("ON", "off"),
+            ("Y", "n"),
+            ("no", "2024-01-31"),
+            ("0b11", "0b101"),
+            ("<<", "="),
+            ("1_000", "22:22"),
+        ]
+        .into_iter()
+        .collect();
+        let text = to_string(&map);
+        for (k, v) in &map {
+            assert!(
+                text.contains(&format!("'{k}': '{v}'\n")),
+                "{k}: {v} not quoted in\n{text}"
+            );
+        }
+        let back: std::collections::BTreeMap<String, String> = yaml_serde::from_str(&text).unwrap();
+        assert_eq!(back.len(), map.len());
     }
 
     #[test]

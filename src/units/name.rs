@@ -1,3 +1,4 @@
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
 
@@ -44,6 +45,56 @@ impl FromStr for Name {
         }
         Ok(Self(s.to_owned()))
     }
+}
+
+impl Name {
+    /// Whether the name is also a DNS-1035 label (it starts with a letter), as a Kubernetes Service
+    /// name must be.
+    #[must_use]
+    pub fn is_dns_1035(&self) -> bool {
+        self.0.starts_with(|c: char| c.is_ascii_lowercase())
+    }
+
+    /// DNS-1035 names for the names that are not (`0db`): `svc-0db`, or, when that is too long or
+    /// already a name or alias, `svc-<start>-<hash>`. Aliases never equal a name of `names` nor each
+    /// other, and depend only on the set of names (not on its order), so every build agrees.
+    #[must_use]
+    pub fn dns_1035_aliases<'a>(names: impl IntoIterator<Item = &'a Name>) -> BTreeMap<Name, Name> {
+        let all: BTreeSet<&Name> = names.into_iter().collect();
+        let mut taken: BTreeSet<String> = all.iter().map(|n| n.0.clone()).collect();
+        let mut aliases = BTreeMap::new();
+        for name in all.into_iter().filter(|n| !n.is_dns_1035()) {
+            // Each attempt hashes differently and `taken` is finite: some attempt is free.
+            let mut attempt = 0;
+            let alias = loop {
+                let candidate = alias_candidate(name.as_str(), attempt);
+                if !taken.contains(&candidate) {
+                    break candidate;
+                }
+                attempt += 1;
+            };
+            taken.insert(alias.clone());
+            aliases.insert(name.clone(), Self(alias));
+        }
+        aliases
+    }
+}
+
+/// The `attempt`th DNS-1035 alias of a name: first the plain `svc-<name>`, then hashed ones.
+fn alias_candidate(name: &str, attempt: u32) -> String {
+    const PREFIX: &str = "svc-";
+    let plain = format!("{PREFIX}{name}");
+    if attempt == 0 && plain.len() <= Name::MAX_LEN {
+        return plain;
+    }
+    let hash = format!("{name}\0{attempt}")
+        .bytes()
+        .fold(0x811c_9dc5_u32, |h, b| {
+            (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+        });
+    let room = Name::MAX_LEN - PREFIX.len() - 9;
+    let head = name[..name.len().min(room)].trim_end_matches('-');
+    format!("{PREFIX}{head}-{hash:08x}")
 }
 
 impl fmt::Display for Name {
@@ -162,6 +213,35 @@ mod tests {
         for bad in ["", "Web", "api_v2", "-a", "a-", "a.b", &"a".repeat(64)] {
             assert!(bad.parse::<Name>().is_err(), "{bad}");
         }
+    }
+
+    fn names(list: &[&str]) -> Vec<Name> {
+        list.iter().map(|n| n.parse().unwrap()).collect()
+    }
+
+    #[test]
+    fn dns_1035_aliases_are_valid_distinct_and_stable() {
+        let long = format!("9{}", "a".repeat(62));
+        let list = names(&["0db", "svc-1x", "1x", "web", "2-a", &long, "3"]);
+        let aliases = Name::dns_1035_aliases(&list);
+        assert_eq!(
+            aliases.len(),
+            5,
+            "only names starting with a digit: {aliases:?}"
+        );
+        assert_eq!(aliases[&list[0]].as_str(), "svc-0db");
+        // `svc-1x` is a name already: `1x` gets a hashed alias.
+        assert!(aliases[&list[2]].as_str().starts_with("svc-1x-"));
+        let mut seen: BTreeSet<&str> = list.iter().map(Name::as_str).collect();
+        for alias in aliases.values() {
+            assert!(alias.is_dns_1035(), "{alias}");
+            assert!(alias.as_str().parse::<Name>().is_ok(), "{alias}");
+            assert!(seen.insert(alias.as_str()), "{alias} collides");
+        }
+        // The order names come in does not matter.
+        let reversed: Vec<Name> = list.iter().rev().cloned().collect();
+        assert_eq!(Name::dns_1035_aliases(&reversed), aliases);
+        assert!(Name::dns_1035_aliases(&names(&["web", "db"])).is_empty());
     }
 
     #[test]

@@ -6,6 +6,7 @@ be valid Fargate sizes in awsvpc mode. Usage: validate.py FILE... (prints proble
 """
 import json
 import os
+import re
 import sys
 
 import botocore.session
@@ -43,6 +44,24 @@ def enums(shape, value, path):
             enums(shape.value, item, f"{path}[{key}]")
 
 
+# Name rules AWS documents but botocore's validator does not check (it checks types and lengths).
+NAME_RULES = {
+    "family": (r"[A-Za-z0-9_-]{1,255}", None),
+    "serviceName": (r"[A-Za-z0-9_-]{1,255}", None),
+    "GroupName": (r"[A-Za-z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{1,255}", "sg-"),
+    "elb": (r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?", "internal-"),
+    "token": (r".{1,64}", None),
+}
+
+
+def name_rule(rule, value, where):
+    pattern, forbidden_prefix = NAME_RULES[rule]
+    if not re.fullmatch(pattern, value):
+        problems.append(f"{where}: {value!r} breaks the {rule} name rules ({pattern})")
+    if forbidden_prefix and value.startswith(forbidden_prefix):
+        problems.append(f"{where}: {value!r} must not start with {forbidden_prefix!r}")
+
+
 def check(service, operation, params, where):
     global checked
     shape = models[service].operation_model(operation).input_shape
@@ -59,6 +78,7 @@ for path in sys.argv[1:]:
         doc = json.load(f)
     if name.endswith(".taskdef.json"):
         check("ecs", "RegisterTaskDefinition", doc, path)
+        name_rule("family", doc["family"], f"{path} family")
         cpu, memory = int(doc["cpu"]), int(doc["memory"])
         if memory not in FARGATE.get(cpu, []):
             problems.append(f"{path}: cpu {cpu} with memory {memory} is not a Fargate size")
@@ -73,8 +93,10 @@ for path in sys.argv[1:]:
                     problems.append(f"{path}: {c['name']} waits for {d['condition']} of essential {target['name']}")
     elif name.endswith(".service.json"):
         check("ecs", "CreateService", doc, path)
+        name_rule("serviceName", doc["serviceName"], f"{path} serviceName")
     elif name == "cluster.json":
         check("servicediscovery", "CreateHttpNamespace", doc["namespace"], f"{path} namespace")
+        name_rule("token", doc["namespace"]["CreatorRequestId"], f"{path} namespace CreatorRequestId")
         check("ecs", "CreateCluster", doc["cluster"], f"{path} cluster")
         check("logs", "CreateLogGroup", doc["logGroup"], f"{path} logGroup")
         check("logs", "PutRetentionPolicy", {"logGroupName": doc["logGroup"]["logGroupName"], "retentionInDays": doc["logRetentionInDays"]}, f"{path} retention")
@@ -82,22 +104,27 @@ for path in sys.argv[1:]:
         pass
     elif name == "load-balancer.json":
         check("elbv2", "CreateLoadBalancer", doc["loadBalancer"], f"{path} loadBalancer")
+        name_rule("elb", doc["loadBalancer"]["Name"], f"{path} loadBalancer Name")
         check("elbv2", "CreateListener", doc["listener"], f"{path} listener")
         for service, group in doc["targetGroups"].items():
             check("elbv2", "CreateTargetGroup", group, f"{path} targetGroups.{service}")
+            name_rule("elb", group["Name"], f"{path} targetGroups.{service} Name")
         for i, rule in enumerate(doc["rules"]):
             check("elbv2", "CreateRule", rule, f"{path} rules[{i}]")
     elif name == "efs.json":
         check("efs", "CreateFileSystem", doc["fileSystem"], f"{path} fileSystem")
+        name_rule("token", doc["fileSystem"]["CreationToken"], f"{path} fileSystem CreationToken")
         for subnet in doc["mountTargets"]["SubnetIds"]:
             target = {"FileSystemId": doc["mountTargets"]["FileSystemId"], "SubnetId": subnet,
                       "SecurityGroups": doc["mountTargets"]["SecurityGroups"]}
             check("efs", "CreateMountTarget", target, f"{path} mountTargets")
         for volume, point in doc["accessPoints"].items():
             check("efs", "CreateAccessPoint", point, f"{path} accessPoints.{volume}")
+            name_rule("token", point["ClientToken"], f"{path} accessPoints.{volume} ClientToken")
     elif name == "security-groups.json":
         for group in doc["groups"]:
             check("ec2", "CreateSecurityGroup", group["create"], f"{path} {group['owner']} create")
+            name_rule("GroupName", group["create"]["GroupName"], f"{path} {group['owner']} GroupName")
             if "ingress" in group:
                 check("ec2", "AuthorizeSecurityGroupIngress", group["ingress"], f"{path} {group['owner']} ingress")
 

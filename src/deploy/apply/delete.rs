@@ -5,7 +5,10 @@ use std::time::Instant;
 
 use super::Run;
 use crate::deploy::aws::{Result, code_of, failed};
+use crate::deploy::live::revisions;
 use crate::deploy::plan::{Change, Step};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
 
 impl Run<'_> {
     pub(super) async fn deletions(&self, deletes: &[&Change]) -> Result<()> {
@@ -186,12 +189,16 @@ impl Run<'_> {
     }
 
     async fn delete_service(&self, name: &str, resource: &str) -> Result<()> {
+        // Only a service read as the stack's (by its tags) is deleted, by its ARN.
+        let Some(service) = self.live.services.get(name) else {
+            return Ok(());
+        };
         match self
             .aws
             .ecs
             .delete_service()
             .cluster(&self.desired.cluster_name)
-            .service(name)
+            .service(&service.arn)
             .force(true)
             .send()
             .await
@@ -207,7 +214,7 @@ impl Run<'_> {
         let names: Vec<String> = services
             .iter()
             .filter_map(|c| match &c.step {
-                Step::Service(n) => Some(n.clone()),
+                Step::Service(n) => Some(self.service_name(n)),
                 _ => None,
             })
             .collect();
@@ -233,33 +240,15 @@ impl Run<'_> {
         .await
     }
 
+    /// Deregisters the family's revisions that are the stack's; revisions someone else registered
+    /// in it stay.
     async fn deregister_family(&self, family: &str, resource: &str) -> Result<()> {
-        let mut arns = Vec::new();
-        let mut pages = self
-            .aws
-            .ecs
-            .list_task_definitions()
-            .family_prefix(family)
-            .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            arns.extend(
-                page.map_err(failed(resource))?
-                    .task_definition_arns()
-                    .iter()
-                    .cloned(),
-            );
-        }
-        for arn in arns {
-            // `family_prefix` is a prefix: keep to this family's own revisions.
-            if arn
-                .rsplit('/')
-                .next()
-                .and_then(|r| r.rsplit_once(':'))
-                .map(|(f, _)| f)
-                != Some(family)
-            {
+        for (arn, owner) in revisions(self.aws, family, &self.desired.stack).await? {
+            if !owner.is_this() {
+                self.say(&format!(
+                    "keep {}: not tagged as the stack's",
+                    arn.rsplit('/').next().unwrap_or(&arn)
+                ));
                 continue;
             }
             self.aws
@@ -316,10 +305,10 @@ impl Run<'_> {
     async fn retry_in_use<F, Fut, E>(&self, resource: &str, call: F) -> Result<()>
     where
         F: Fn() -> Fut,
-        Fut: std::future::Future<Output = std::result::Result<(), E>>,
-        E: std::error::Error + aws_smithy_types::error::metadata::ProvideErrorMetadata,
+        Fut: std::future::Future<Output = std::result::Result<(), SdkError<E, HttpResponse>>>,
+        E: std::error::Error + aws_smithy_types::error::metadata::ProvideErrorMetadata + 'static,
     {
-        let deadline = Instant::now() + self.options.timeout;
+        let deadline = super::deadline(self.options.timeout);
         loop {
             match call().await {
                 Ok(()) => return Ok(()),

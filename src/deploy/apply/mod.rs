@@ -117,7 +117,30 @@ pub async fn execute(
     run.deletions(&deletes).await
 }
 
+/// `timeout` from now, or a time so far ahead that it never comes when that does not fit.
+fn deadline(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout)
+        .or_else(|| now.checked_add(Duration::from_hours(24 * 365)))
+        .unwrap_or(now)
+}
+
 impl Run<'_> {
+    /// A service's name in the cluster: the one read as the stack's, else its document's.
+    pub(super) fn service_name(&self, name: &str) -> String {
+        self.live
+            .services
+            .get(name)
+            .map(|s| s.name.clone())
+            .or_else(|| {
+                self.desired
+                    .services
+                    .get(name)
+                    .and_then(|d| str_of(d, "serviceName"))
+            })
+            .unwrap_or_else(|| name.to_owned())
+    }
+
     fn phase_of(&self, step: &Step) -> Option<u8> {
         Some(match step {
             Step::Namespace | Step::LogGroup | Step::Group(_) => 0,
@@ -142,7 +165,7 @@ impl Run<'_> {
     }
 
     pub(super) fn say(&self, what: &str) {
-        eprintln!("[{:>4}s] {what}", self.started.elapsed().as_secs());
+        crate::tell!("[{:>4}s] {what}", self.started.elapsed().as_secs());
     }
 
     async fn phase(&mut self, changes: &[&Change]) -> Result<()> {
@@ -186,7 +209,7 @@ impl Run<'_> {
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<Option<T>>>,
     {
-        let deadline = Instant::now() + self.options.timeout;
+        let deadline = deadline(self.options.timeout);
         loop {
             if let Some(value) = check().await? {
                 return Ok(value);
@@ -195,6 +218,7 @@ impl Run<'_> {
                 return Err(Failure {
                     resource: resource.to_owned(),
                     message: format!("{waiting} after {} s", self.options.timeout.as_secs()),
+                    call: None,
                 });
             }
             tokio::time::sleep(self.options.poll).await;
@@ -205,6 +229,7 @@ impl Run<'_> {
         json::fill(doc, &self.names, false).map_err(|message| Failure {
             resource: resource.to_owned(),
             message,
+            call: None,
         })
     }
 

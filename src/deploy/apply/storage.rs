@@ -30,6 +30,7 @@ impl Run<'_> {
                     .map_err(|e| Failure {
                         resource: resource.into(),
                         message: e.to_string(),
+                        call: None,
                     })?,
             );
         }
@@ -134,11 +135,13 @@ impl Run<'_> {
             password().map_err(|message| Failure {
                 resource: resource.into(),
                 message,
+                call: None,
             })?
         } else {
             derived_value(&doc, self.live, &self.fresh).ok_or_else(|| Failure {
                 resource: resource.into(),
                 message: "a parameter it is made of does not exist".into(),
+                call: None,
             })?
         };
         let mut b = self
@@ -159,6 +162,7 @@ impl Run<'_> {
                     .map_err(|e| Failure {
                         resource: resource.into(),
                         message: e.to_string(),
+                        call: None,
                     })?,
             );
         }
@@ -240,6 +244,7 @@ impl Run<'_> {
                         .and_then(|o| o.error_message())
                         .unwrap_or("the operation failed")
                         .to_owned(),
+                    call: None,
                 }),
                 _ => Ok(None),
             }

@@ -25,6 +25,7 @@ impl Run<'_> {
             .map_err(|message| Failure {
                 resource: resource.into(),
                 message,
+                call: None,
             })?
             .send()
             .await
@@ -66,6 +67,7 @@ impl Run<'_> {
         ecs_api::network(&doc).map_err(|message| Failure {
             resource: format!("job/{name}"),
             message,
+            call: None,
         })
     }
 
@@ -75,10 +77,15 @@ impl Run<'_> {
         let arn = self.task_definition_arn(name).ok_or_else(|| Failure {
             resource: resource.into(),
             message: "its task definition is not registered".into(),
+            call: None,
         })?;
         let cluster = &self.desired.cluster_name;
-        let started_by = format!("stackc/{}", arn.rsplit('/').next().unwrap_or(name));
-        let started_by: String = started_by.chars().take(36).collect();
+        let started_by = crate::targets::ecs::Identity {
+            stack: &self.desired.stack,
+        }
+        .name(crate::targets::ecs::NameKind::JobRun(
+            arn.rsplit('/').next().unwrap_or(name),
+        ));
         let running = self
             .aws
             .ecs
@@ -118,6 +125,7 @@ impl Run<'_> {
                         "could not start: {}",
                         f.reason().unwrap_or("unknown reason")
                     ),
+                    call: None,
                 });
             }
             out.tasks()
@@ -152,6 +160,7 @@ impl Run<'_> {
                             "the task stopped without success (exit codes {codes:?}): {}",
                             t.stopped_reason().unwrap_or("no reason given")
                         ),
+                        call: None,
                     });
                 }
                 return Ok(Some(()));
@@ -180,17 +189,20 @@ impl Run<'_> {
         let arn = self.task_definition_arn(name).ok_or_else(|| Failure {
             resource: resource.into(),
             message: "its task definition is not registered".into(),
+            call: None,
         })?;
         let network = ecs_api::network(&doc).map_err(|message| Failure {
             resource: resource.into(),
             message,
+            call: None,
         })?;
         if update {
             self.aws
                 .ecs
                 .update_service()
                 .set_cluster(str_of(&doc, "cluster"))
-                .service(name)
+                // The one read as the stack's (by its tags), whatever its name.
+                .set_service(self.live.services.get(name).map(|s| s.arn.clone()))
                 .task_definition(&arn)
                 .set_desired_count(int_of(&doc, "desiredCount"))
                 .network_configuration(network)
@@ -221,6 +233,7 @@ impl Run<'_> {
                 |message| Failure {
                     resource: resource.into(),
                     message,
+                    call: None,
                 },
             )?)
             .set_enable_ecs_managed_tags(json::bool_of(&doc, "enableECSManagedTags"))
@@ -232,7 +245,7 @@ impl Run<'_> {
         Ok(Made::default())
     }
 
-    /// The services of the cluster by name (ECS describes at most ten a call).
+    /// The services of the cluster by their names in it (ECS describes at most ten a call).
     pub(super) async fn describe_services(
         &self,
         names: &[String],
@@ -259,12 +272,13 @@ impl Run<'_> {
         if services.is_empty() {
             return Ok(());
         }
+        let names: Vec<String> = services.iter().map(|s| self.service_name(s)).collect();
         self.poll(
             &format!("service/{}", services.join(", service/")),
             "not stable",
             || async {
                 let mut waiting = Vec::new();
-                for s in &self.describe_services(services).await? {
+                for s in &self.describe_services(&names).await? {
                     let name = s.service_name().unwrap_or_default();
                     let deployments = s.deployments();
                     if let Some(d) = deployments.iter().find(|d| d.status() == Some("PRIMARY"))
@@ -278,6 +292,7 @@ impl Run<'_> {
                                 "the deployment failed and was rolled back: {}",
                                 d.rollout_state_reason().unwrap_or("no reason given")
                             ),
+                            call: None,
                         });
                     }
                     let completed = deployments.len() == 1

@@ -1,5 +1,7 @@
 //! Small syntactic checks of strings the targets pass on verbatim.
 
+use std::ops::Range;
+
 /// A container image reference: `[host[:port]/]path[:tag][@digest]`, lowercase path components.
 pub fn image_reference(image: &str) -> Result<(), String> {
     let bad = |why: &str| Err(format!("`{image}` is not a valid image reference: {why}"));
@@ -25,16 +27,8 @@ pub fn image_reference(image: &str) -> Result<(), String> {
         Some(i) => (&name[..last_slash + i], Some(&name[last_slash + i + 1..])),
         None => (name, None),
     };
-    if let Some(tag) = tag {
-        let valid = !tag.is_empty()
-            && tag.len() <= 128
-            && !tag.starts_with(['.', '-'])
-            && tag
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-        if !valid {
-            return bad("the tag may hold letters, digits, `_`, `.` and `-` (at most 128)");
-        }
+    if tag.is_some_and(|t| image_tag(t).is_err()) {
+        return bad("the tag may hold letters, digits, `_`, `.` and `-` (at most 128)");
     }
     let mut components: Vec<&str> = path.split('/').collect();
     if components.len() > 1 && is_registry_host(components[0]) {
@@ -54,6 +48,49 @@ pub fn image_reference(image: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// An image tag (the part after `:`): what every registry and engine accepts.
+pub fn image_tag(tag: &str) -> Result<(), String> {
+    let valid = !tag.is_empty()
+        && tag.len() <= 128
+        && !tag.starts_with(['.', '-'])
+        && tag
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{tag}` is not an image tag: use at most 128 letters, digits, `_`, `.` and `-`, not starting with `.` or `-`"
+        ))
+    }
+}
+
+/// Where built images are pushed: a registry host with an optional path (`ghcr.io/acme`,
+/// `123456789012.dkr.ecr.eu-west-1.amazonaws.com`), no scheme and no tag. Valid exactly when the image
+/// references a target makes of it (`<registry>/<stack>/<name>:<tag>`) are valid.
+pub fn registry(registry: &str) -> Result<(), String> {
+    let bad = |why: &str| Err(format!("`{registry}` is not a registry: {why}"));
+    if registry.contains("://") {
+        return bad("write it without a scheme, such as \"ghcr.io/acme\"");
+    }
+    if registry.ends_with('/') || registry.starts_with('/') {
+        return bad("write it without a leading or trailing `/`");
+    }
+    // `host:port` is a registry; `host/path:tag` is an image.
+    let tagged = registry
+        .split_once('/')
+        .is_some_and(|(_, path)| path.contains(':'));
+    if registry.contains('@') || tagged {
+        return bad("a registry has no tag or digest; set `image_tag` instead");
+    }
+    match image_reference(&format!("{registry}/stackc")) {
+        Ok(()) => Ok(()),
+        Err(_) => bad(
+            "use a host (with an optional `:port`) and lowercase path components, such as \"123456789012.dkr.ecr.eu-west-1.amazonaws.com\"",
+        ),
+    }
 }
 
 /// `registry.example.com`, `localhost`, `host:5000`: a first path component that names a registry.
@@ -155,6 +192,144 @@ pub fn version(v: &str) -> Result<(), String> {
     }
 }
 
+/// Whether an env variable's name says it holds a credential: a `_`-separated part containing
+/// PASSWORD, PASSWD, SECRET, TOKEN, CREDENTIAL or APIKEY, a part that is PASS or PWD (not `PWD` alone,
+/// the shell's working directory), or a last part KEY (`*_KEY`). Not when a part is PUBLIC or
+/// PUBLISHABLE (public keys are public), nor when the last part qualifies the credential rather than
+/// holding it (`TOKEN_TTL`, `PASSWORD_FILE`, `SECRET_NAME`, `AWS_ACCESS_KEY_ID`: see `QUALIFIERS`).
+pub fn credential_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    let parts: Vec<&str> = upper.split('_').filter(|p| !p.is_empty()).collect();
+    let Some(last) = parts.last() else {
+        return false;
+    };
+    if QUALIFIERS.contains(last) || parts.iter().any(|p| matches!(*p, "PUBLIC" | "PUBLISHABLE")) {
+        return false;
+    }
+    let words = [
+        "PASSWORD",
+        "PASSWD",
+        "SECRET",
+        "TOKEN",
+        "CREDENTIAL",
+        "APIKEY",
+    ];
+    parts.iter().any(|p| words.iter().any(|w| p.contains(w)))
+        || parts.contains(&"PASS")
+        || (parts.len() > 1 && parts.contains(&"PWD"))
+        || (parts.len() > 1 && *last == "KEY")
+}
+
+/// Last name parts that make a variable describe a credential rather than hold it.
+const QUALIFIERS: [&str; 37] = [
+    "FILE",
+    "PATH",
+    "DIR",
+    "URL",
+    "URI",
+    "ENDPOINT",
+    "HOST",
+    "PORT",
+    "NAME",
+    "ID",
+    "ARN",
+    "HEADER",
+    "ALGORITHM",
+    "ALG",
+    "TYPE",
+    "ISSUER",
+    "AUDIENCE",
+    "SCOPE",
+    "SCOPES",
+    "TTL",
+    "EXPIRY",
+    "EXPIRES",
+    "EXPIRATION",
+    "LIFETIME",
+    "TIMEOUT",
+    "AGE",
+    "LENGTH",
+    "LEN",
+    "SIZE",
+    "BITS",
+    "ROUNDS",
+    "ENABLED",
+    "DISABLED",
+    "REQUIRED",
+    "POLICY",
+    "PREFIX",
+    "VERSION",
+];
+
+/// Literal values no credential looks like: empty, a boolean, a number, a duration (`30m`, `1h30m`) or
+/// a file path (`/run/keys/jwt.pem`, `./certs/key`). A credential-like name with such a value passes.
+pub fn plainly_not_secret(value: &str) -> bool {
+    let v = value.trim();
+    let boolean = ["true", "false", "yes", "no", "on", "off"]
+        .iter()
+        .any(|b| v.eq_ignore_ascii_case(b));
+    let number = v
+        .strip_prefix('-')
+        .unwrap_or(v)
+        .split_once('.')
+        .map_or_else(
+            || digits(v.strip_prefix('-').unwrap_or(v)),
+            |(a, b)| digits(a) && digits(b),
+        );
+    let duration = v.starts_with(|c: char| c.is_ascii_digit())
+        && v.ends_with(['s', 'm', 'h', 'd', 'w'])
+        && v.chars().all(|c| c.is_ascii_digit() || "smhdw".contains(c));
+    let path = ["/", "./", "../", "~/"].iter().any(|p| v.starts_with(p));
+    v.is_empty() || boolean || number || duration || path
+}
+
+fn digits(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_digit())
+}
+
+/// The byte range of a literal password in the userinfo of a URL inside `text`
+/// (`postgres://user:hunter2@host`); a password that is made only of the `placeholders` ranges (a
+/// reference to a secret output) is not literal.
+pub fn url_password(text: &str, placeholders: &[Range<usize>]) -> Option<Range<usize>> {
+    let mut from = 0;
+    while let Some(i) = text[from..].find("://") {
+        let scheme_end = from + i;
+        let authority_start = scheme_end + 3;
+        from = authority_start;
+        let scheme_ok = text[..scheme_end]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
+        let authority_len = text[authority_start..]
+            .find(|c: char| matches!(c, '/' | '?' | '#') || c.is_whitespace())
+            .unwrap_or(text.len() - authority_start);
+        let authority = &text[authority_start..authority_start + authority_len];
+        let Some(at) = authority.rfind('@') else {
+            continue;
+        };
+        let Some(colon) = authority[..at].find(':') else {
+            continue;
+        };
+        let password = authority_start + colon + 1..authority_start + at;
+        if scheme_ok && !password.is_empty() && !covered(&password, placeholders) {
+            return Some(password);
+        }
+    }
+    None
+}
+
+/// Whether `range` is exactly a run of adjacent `parts`.
+fn covered(range: &Range<usize>, parts: &[Range<usize>]) -> bool {
+    let mut at = range.start;
+    while at < range.end {
+        match parts.iter().find(|p| p.start == at && p.end <= range.end) {
+            Some(p) => at = p.end,
+            None => return false,
+        }
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,6 +362,39 @@ mod tests {
     }
 
     #[test]
+    fn registries_and_tags() {
+        for ok in [
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+            "ghcr.io/acme",
+            "localhost:5000",
+            "registry.example.com:443/team/sub",
+            "acme",
+        ] {
+            assert!(registry(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "https://ghcr.io",
+            "ghcr.io/",
+            "/acme",
+            "ghcr.io/Acme",
+            "ghcr.io/acme:1.0",
+            "ghcr.io/acme@sha256:00",
+            "a b",
+            "ghcr.io//acme",
+            "ghcr.io/acme\nRUN x",
+        ] {
+            assert!(registry(bad).is_err(), "{bad:?}");
+        }
+        for ok in ["latest", "1.4.2", "v1_2-rc.3", &"a".repeat(128)] {
+            assert!(image_tag(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", ".x", "-x", "a/b", "a:b", "a b", &"a".repeat(129)] {
+            assert!(image_tag(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn port_names_hosts_origins_versions() {
         assert!(port_name("grpc").is_ok());
         assert!(port_name("8080").is_err());
@@ -201,5 +409,92 @@ mod tests {
         assert!(version("3.12").is_ok());
         assert!(version("pg16").is_ok());
         assert!(version("3 12").is_err());
+    }
+
+    #[test]
+    fn credential_names() {
+        for yes in [
+            "DATABASE_PASSWORD",
+            "DB_PASS",
+            "SMTP_PWD",
+            "JWT_SECRET",
+            "SECRET_KEY_BASE",
+            "CLIENTSECRET",
+            "GITHUB_TOKEN",
+            "AUTHTOKEN",
+            "STRIPE_KEY",
+            "AWS_SECRET_ACCESS_KEY",
+            "OPENAI_APIKEY",
+            "GOOGLE_CREDENTIALS",
+            "db_password",
+        ] {
+            assert!(credential_name(yes), "{yes}");
+        }
+        for no in [
+            "LOG_LEVEL",
+            "PWD",
+            "KEY",
+            "MONKEY",
+            "KEYCLOAK_URL",
+            "TOKEN_TTL",
+            "PASSWORD_FILE",
+            "SECRET_NAME",
+            "AWS_ACCESS_KEY_ID",
+            "JWT_PUBLIC_KEY",
+            "STRIPE_PUBLISHABLE_KEY",
+            "PASSWORD_MIN_LENGTH",
+            "CACHE_KEY_PREFIX",
+            "PASSPORT_STRATEGY",
+        ] {
+            assert!(!credential_name(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn values_no_credential_looks_like() {
+        for yes in [
+            "",
+            "true",
+            "OFF",
+            "3600",
+            "-1",
+            "0.5",
+            "30m",
+            "1h30m",
+            "/run/keys/jwt.pem",
+            "./k",
+        ] {
+            assert!(plainly_not_secret(yes), "{yes}");
+        }
+        for no in ["hunter2", "s3cr3t", "sk_live_abc", "1.2.3", "m30"] {
+            assert!(!plainly_not_secret(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn passwords_in_urls() {
+        let text = "postgres://u:hunter2@db:5432/app";
+        assert_eq!(url_password(text, &[]).map(|r| &text[r]), Some("hunter2"));
+        let text = "redis://:pw@cache:6379";
+        assert_eq!(url_password(text, &[]).map(|r| &text[r]), Some("pw"));
+        let text = "PLAINTEXT://k:9092,SASL://u:p@k2:9093";
+        assert_eq!(url_password(text, &[]).map(|r| &text[r]), Some("p"));
+        for fine in [
+            "https://user@example.com/",
+            "postgres://u:@db/app",
+            "http://example.com/a:b@c",
+            "https://example.com/?next=http://x",
+            "no url at all: a@b",
+        ] {
+            assert_eq!(url_password(fine, &[]), None, "{fine}");
+        }
+        // The password is a reference to a secret output: not a literal.
+        let text = "postgres://u:${resources.db.password}@db/app";
+        let placeholder = 13..37;
+        assert_eq!(&text[placeholder.clone()], "${resources.db.password}");
+        assert_eq!(url_password(text, &[placeholder]), None);
+        let text = "postgres://u:x${resources.db.password}@db/app";
+        let placeholder = 14..38;
+        assert!(url_password(text, std::slice::from_ref(&placeholder)).is_some());
     }
 }

@@ -37,7 +37,7 @@ impl Resolver<'_> {
                 ok = false;
                 continue;
             };
-            let pieces = match placeholder::split(&value.get().0) {
+            let pieces = match placeholder::split(&value.get().text) {
                 Ok(p) => p,
                 Err(e) => {
                     ok = false;
@@ -50,6 +50,14 @@ impl Resolver<'_> {
                     continue;
                 }
             };
+            let placeholders: Vec<Range<usize>> = pieces
+                .iter()
+                .filter_map(|p| match p {
+                    Piece::Placeholder { range, .. } => Some(range.clone()),
+                    Piece::Text(_) => None,
+                })
+                .collect();
+            self.env_hygiene(spec, key, value, &placeholders);
             let mut parts = Vec::new();
             for piece in pieces {
                 match piece {
@@ -68,6 +76,7 @@ impl Resolver<'_> {
             }
             out.vars.insert(name, (EnvValue { parts }, value.span()));
         }
+        self.file_variables(spec, &out.vars, resources);
         ok.then_some(out)
     }
 

@@ -83,13 +83,21 @@ impl Resolver<'_> {
             return None;
         }
         if let Some(path) = &spec.http {
-            if !path.get().starts_with('/') || path.get().chars().any(char::is_whitespace) {
+            if !path.get().starts_with('/')
+                || path
+                    .get()
+                    .chars()
+                    .any(|c| c.is_whitespace() || c.is_control())
+            {
                 self.error(
                     Code::InvalidHealth,
                     format!("health path `{}` must start with `/`", path.get()),
                     path.span(),
                     "not a path",
                 );
+                return None;
+            }
+            if !self.no_placeholders("health.http", path.span(), std::slice::from_ref(path.get())) {
                 return None;
             }
             let Some(port) = port else {
@@ -124,9 +132,10 @@ impl Resolver<'_> {
             );
             return None;
         }
-        Some(Probe::Exec {
-            command: command.get().clone(),
-        })
+        self.exec_arguments("health.exec", command.span(), command.get())
+            .then(|| Probe::Exec {
+                command: command.get().clone(),
+            })
     }
 
     fn duration(

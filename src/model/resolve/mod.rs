@@ -1,13 +1,17 @@
 //! Spec -> model: every rule of the language, every problem collected.
 
+mod build;
 mod checks;
 mod dependencies;
 mod env;
 mod health;
 mod resource;
 mod routes;
+mod secrets;
 mod targets;
 mod workload;
+
+pub use build::build_paths;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
@@ -42,6 +46,7 @@ pub fn resolve(
         &resources,
     );
     let jobs = r.workloads(&parsed.spec.jobs, super::WorkloadKind::Job, &resources);
+    r.secret_collisions(&resources, &services, &jobs);
     let (routes, gateway) = r.routes_and_gateway();
     r.host_ports();
     r.unused_volumes(&resources);

@@ -217,7 +217,10 @@ impl Resolver<'_> {
                     );
                     None
                 }
-                OutputValueSpec::Literal(text) => Some(OutputValue::Literal(text.clone())),
+                OutputValueSpec::Literal(text) => {
+                    self.output_hygiene(key, value);
+                    Some(OutputValue::Literal(text.clone()))
+                }
             };
             match resolved {
                 Some(v) => {

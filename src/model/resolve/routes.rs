@@ -70,23 +70,8 @@ impl Resolver<'_> {
 
     fn route_prefix(&mut self, prefix: &Sp<String>) -> Option<String> {
         let p = prefix.get();
-        let problem = if !p.starts_with('/') {
-            Some(format!("route `{p}` must start with `/`"))
-        } else if p.contains("//") {
-            Some(format!("route `{p}` has an empty path segment"))
-        } else {
-            p.chars()
-                .find(|c| {
-                    c.is_whitespace() || matches!(c, '?' | '#' | '*' | '{' | '}' | '\\' | '"')
-                })
-                .map(|c| format!("route `{p}` contains {c:?}; routes are plain path prefixes"))
-        };
-        if let Some(message) = problem {
-            let help = if p.starts_with('/') {
-                "write a path prefix such as \"/api\"".to_owned()
-            } else {
-                format!("did you mean `/{p}`?")
-            };
+        let problem = route_problem(p);
+        if let Some((message, help)) = problem {
             self.push(
                 Diagnostic::error(Code::InvalidRoute, message)
                     .at(prefix.span(), "invalid route")
@@ -311,5 +296,146 @@ impl Resolver<'_> {
                 seen.insert(port, (span, who));
             }
         }
+    }
+}
+
+/// The characters a route may hold besides letters and digits: those of a URL path (RFC 3986) that
+/// every gateway matches literally. nginx, ALB path patterns and Gateway API's `PathPrefix` all take
+/// these; `%` is out (nginx matches the decoded path, ALB refuses it), and so are `*` and `?` (ALB
+/// wildcards), `( ) , ; = !` (not in ALB patterns), and everything not in a URL path at all.
+pub const ROUTE_PUNCTUATION: &str = "/-._~$&'+:@";
+
+/// ALB path patterns hold 128 characters; the ECS target adds `/*` to the prefix.
+pub const ROUTE_MAX_LEN: usize = 126;
+
+/// Why a route is not a plain path prefix every target can serve, with a help text; `None` if it is.
+fn route_problem(p: &str) -> Option<(String, String)> {
+    let plain = "write a path prefix such as \"/api\"";
+    if !p.starts_with('/') {
+        return Some((
+            format!("route `{p}` must start with `/`"),
+            format!("did you mean `/{p}`?"),
+        ));
+    }
+    if p.contains("//") {
+        return Some((
+            format!("route `{p}` has an empty path segment"),
+            plain.into(),
+        ));
+    }
+    if let Some(c) = p
+        .chars()
+        .find(|c| !c.is_ascii_alphanumeric() && !ROUTE_PUNCTUATION.contains(*c))
+    {
+        let why = match c {
+            '%' => {
+                "percent-encoding; gateways match the decoded path, so write the character itself if it is allowed"
+            }
+            '*' | '?' => {
+                "a wildcard; routes are plain path prefixes, matching everything below them"
+            }
+            '#' => "a URL fragment, which browsers never send",
+            _ => {
+                "a character that cannot be matched literally by every gateway (nginx, ALB, Gateway API)"
+            }
+        };
+        let shown = match c {
+            ' ' => "a space".to_owned(),
+            c if c.is_ascii_graphic() => format!("`{c}`"),
+            c => format!("{c:?}"),
+        };
+        return Some((
+            format!("route `{}` contains {shown}: {why}", printable(p)),
+            format!("routes use letters, digits and `{ROUTE_PUNCTUATION}`"),
+        ));
+    }
+    if p.split('/')
+        .any(|segment| segment == "." || segment == "..")
+    {
+        return Some((
+            format!("route `{p}` has a `.` or `..` segment, which gateways remove before matching"),
+            plain.into(),
+        ));
+    }
+    if p.len() > ROUTE_MAX_LEN {
+        return Some((
+            format!(
+                "route `{p}` is {} characters long; routes have at most {ROUTE_MAX_LEN}",
+                p.len()
+            ),
+            "an Application Load Balancer path pattern holds 128 characters, `/*` included".into(),
+        ));
+    }
+    None
+}
+
+/// A route for a message: control characters escaped (`\t`), everything else as written.
+fn printable(route: &str) -> String {
+    route
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::route_problem;
+
+    #[test]
+    fn routes_are_plain_path_prefixes() {
+        for ok in [
+            "/",
+            "/api",
+            "/api/",
+            "/v1.2",
+            "/c++",
+            "/~alice",
+            "/@scope/pkg",
+            "/a:b",
+            "/$x",
+            "/a&b",
+            "/it's",
+            "/A_b-C",
+        ] {
+            assert!(route_problem(ok).is_none(), "{ok}");
+        }
+        for bad in [
+            "api",
+            "//",
+            "/a//b",
+            "/a b",
+            "/a\tb",
+            "/a\nb",
+            "/a\"b",
+            "/a;b",
+            "/a{b}",
+            "/a#b",
+            "/a?b",
+            "/a*",
+            "/a%20b",
+            "/(a|b)",
+            "/a,b",
+            "/a=b",
+            "/a!",
+            "/a\\b",
+            "/a<b>",
+            "/a`b",
+            "/a^b",
+            "/caf\u{e9}",
+            "/a/../b",
+            "/.",
+            "/a/..",
+            "/./a",
+        ] {
+            assert!(route_problem(bad).is_some(), "{bad:?}");
+        }
+        assert!(route_problem(&format!("/{}", "a".repeat(125))).is_none());
+        assert!(route_problem(&format!("/{}", "a".repeat(126))).is_some());
     }
 }

@@ -1,7 +1,10 @@
 //! `[targets.*]` settings, with defaults taken from the stack.
 
-use super::Resolver;
-use crate::diagnostics::Code;
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use super::{Resolver, checks};
+use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{ComposeSettings, EcsSettings, KubernetesSettings, Targets};
 use crate::spec::Sp;
 use crate::units::Name;
@@ -19,9 +22,22 @@ impl Resolver<'_> {
 
         let k8s = spec.and_then(|t| t.kubernetes.as_ref());
         let namespace = match k8s.and_then(|k| k.namespace.as_ref()) {
-            Some(n) => self.parse::<Name>(n, Code::InvalidTarget, "Kubernetes namespace"),
-            None => Some(stack.clone()),
+            Some(n) => self
+                .parse::<Name>(n, Code::InvalidTarget, "Kubernetes namespace")
+                .and_then(|ns| self.own_namespace(ns, n.span(), true)),
+            None => match self.spec.stack.as_ref().map(|s| s.name.span()) {
+                Some(span) => self.own_namespace(stack.clone(), span, false),
+                None => Some(stack.clone()),
+            },
         };
+        for (field, value) in [
+            ("registry", k8s.and_then(|k| k.registry.as_ref())),
+            ("image_tag", k8s.and_then(|k| k.image_tag.as_ref())),
+        ] {
+            if let Some(value) = value {
+                ok &= self.image_setting(field, value);
+            }
+        }
         // Names of cluster objects: DNS subdomains.
         for class in [
             k8s.and_then(|k| k.ingress_class.as_ref()),
@@ -35,7 +51,7 @@ impl Resolver<'_> {
         {
             ok &= self.check(
                 class,
-                |c| crate::model::resolve::checks::host_name(c).is_ok() && !c.starts_with('*'),
+                |c| checks::host_name(c).is_ok() && !c.starts_with('*'),
                 "a class name (a DNS subdomain)",
             );
         }
@@ -45,23 +61,39 @@ impl Resolver<'_> {
                 ok &= self.check(region, valid_region, "an AWS region such as \"eu-west-1\"");
             }
             if let Some(cluster) = &e.cluster {
-                ok &= self.check(cluster, |c| !c.is_empty() && c.len() <= 255 && c.chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_')), "an ECS cluster name (letters, digits, `-`, `_`)");
+                ok &= self.check(
+                    cluster,
+                    |c| {
+                        !c.is_empty()
+                            && c.len() <= 255
+                            && c.chars()
+                                .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_'))
+                    },
+                    "an ECS cluster name (letters, digits, `-`, `_`)",
+                );
             }
             for subnet in &e.subnets {
-                ok &= self.check(subnet, |s| s.strip_prefix("subnet-").is_some_and(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_hexdigit())), "a subnet id such as \"subnet-0abc1234\"");
+                ok &= self.check(
+                    subnet,
+                    |s| {
+                        s.strip_prefix("subnet-").is_some_and(|id| {
+                            !id.is_empty() && id.chars().all(|c| c.is_ascii_hexdigit())
+                        })
+                    },
+                    "a subnet id such as \"subnet-0abc1234\"",
+                );
             }
             for role in [&e.execution_role, &e.task_role].into_iter().flatten() {
-                ok &= self.check(role, valid_role_arn, "an IAM role ARN (arn:aws:iam::<account>:role/<name>)");
-            }
-            if let Some(registry) = &e.registry {
-                ok &= self.check(registry, |r| !r.is_empty() && !r.contains("://") && !r.ends_with('/') && !r.chars().any(char::is_whitespace), "a registry host and path without scheme, such as \"123456789012.dkr.ecr.eu-west-1.amazonaws.com\"");
-            }
-            if let Some(tag) = &e.image_tag {
                 ok &= self.check(
-                    tag,
-                    |t| !t.is_empty() && t.len() <= 128 && !t.starts_with(['.', '-']) && t.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')),
-                    "an image tag (letters, digits, `_`, `.`, `-`)",
+                    role,
+                    valid_role_arn,
+                    "an IAM role ARN (arn:aws:iam::<account>:role/<name>)",
                 );
+            }
+            for (field, value) in [("registry", &e.registry), ("image_tag", &e.image_tag)] {
+                if let Some(value) = value {
+                    ok &= self.image_setting(field, value);
+                }
             }
             if e.registry.is_none() {
                 let spec = self.spec;
@@ -75,9 +107,12 @@ impl Resolver<'_> {
                 if !built.is_empty() {
                     ok = false;
                     self.push(
-                        crate::diagnostics::Diagnostic::error(
+                        Diagnostic::error(
                             Code::InvalidTarget,
-                            format!("[targets.ecs] has no `registry`, but {} built from source", quote_list(&built)),
+                            format!(
+                                "[targets.ecs] has no `registry`, but {} built from source",
+                                quote_list(&built)
+                            ),
                         )
                         .at(e.span(), "no registry to push built images to")
                         .help("add `registry = \"<account>.dkr.ecr.<region>.amazonaws.com\"`"),
@@ -120,6 +155,7 @@ impl Resolver<'_> {
                         .map(|n| n.get().clone()),
                 )
             }),
+            service_aliases: self.service_aliases(),
         };
         let targets = Targets {
             compose: ComposeSettings { project: project? },
@@ -127,6 +163,75 @@ impl Resolver<'_> {
             ecs,
         };
         ok.then_some(targets)
+    }
+
+    /// A namespace stackc may own: it labels the namespace `restricted` and denies all traffic in it
+    /// but the graph's, which would break a system namespace (`default`, `kube-*`).
+    fn own_namespace(
+        &mut self,
+        namespace: Name,
+        span: Range<usize>,
+        explicit: bool,
+    ) -> Option<Name> {
+        let ns = namespace.as_str();
+        if ns != "default" && !ns.starts_with("kube-") {
+            return Some(namespace);
+        }
+        let (message, label) = if explicit {
+            (
+                format!(
+                    "`{ns}` is a system namespace; stackc deploys into a namespace of the stack's own"
+                ),
+                "system namespace",
+            )
+        } else {
+            (
+                format!(
+                    "the stack `{ns}` would deploy to the Kubernetes namespace `{ns}`, a system namespace"
+                ),
+                "the default Kubernetes namespace",
+            )
+        };
+        self.push(
+            Diagnostic::error(Code::InvalidTarget, message)
+                .at(span, label)
+                .help("stackc labels its namespace `restricted` and denies all traffic but the stack's; set `[targets.kubernetes] namespace = \"<name>\"` to a namespace of the stack's own"),
+        );
+        None
+    }
+
+    /// `registry` and `image_tag` of any target: the parts of the image references it writes.
+    fn image_setting(&mut self, field: &str, value: &Sp<String>) -> bool {
+        let checked = if field == "registry" {
+            checks::registry(value.get())
+        } else {
+            checks::image_tag(value.get())
+        };
+        match checked {
+            Ok(()) => true,
+            Err(why) => {
+                self.error(
+                    Code::InvalidTarget,
+                    why,
+                    value.span(),
+                    format!("invalid `{field}`"),
+                );
+                false
+            }
+        }
+    }
+
+    /// Kubernetes Service names for the services and resources whose names are not DNS-1035 labels.
+    fn service_aliases(&self) -> BTreeMap<Name, Name> {
+        let spec = self.spec;
+        let names: Vec<Name> = spec
+            .services
+            .keys()
+            .chain(spec.jobs.keys())
+            .chain(spec.resources.keys())
+            .filter_map(|n| n.get().parse().ok())
+            .collect();
+        Name::dns_1035_aliases(&names)
     }
 
     fn check(&mut self, value: &Sp<String>, valid: impl Fn(&str) -> bool, expected: &str) -> bool {

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use super::build::{control_character, folder_in_context, run_line, shell_argument};
 use super::{Resolver, checks};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{
@@ -204,10 +205,7 @@ impl Resolver<'_> {
             ok = false;
             self.error(Code::InvalidBuild, why, v.span(), "invalid version");
         }
-        for path in [&build.context, &build.output, &build.dockerfile]
-            .into_iter()
-            .flatten()
-        {
+        for path in [&build.context, &build.dockerfile].into_iter().flatten() {
             if path.get().is_empty() || path.get().starts_with('/') {
                 ok = false;
                 self.error(
@@ -216,9 +214,35 @@ impl Resolver<'_> {
                     path.span(),
                     "paths are relative to the spec file (context) or to the context",
                 );
+            } else if let Some(why) = control_character(path.get()) {
+                ok = false;
+                self.error(
+                    Code::InvalidBuild,
+                    format!("this path contains {why}"),
+                    path.span(),
+                    "not a path",
+                );
             }
         }
-        for step in [&build.command, &build.entry].into_iter().flatten() {
+        if let Some(output) = &build.output
+            && let Err(why) = folder_in_context(output.get())
+        {
+            ok = false;
+            self.push(
+                Diagnostic::error(Code::InvalidBuild, why)
+                    .at(output.span(), "not a folder inside the build context")
+                    .help("the folder the build step writes, relative to the context, like \"dist\" or \"build/site\" (letters, digits, `.`, `_`, `-`, `+`, `@`, and `/` between parts)"),
+            );
+        }
+        for (key, step, check) in [
+            (
+                "command",
+                &build.command,
+                run_line as fn(&str) -> Result<(), String>,
+            ),
+            ("entry", &build.entry, shell_argument),
+        ] {
+            let Some(step) = step else { continue };
             if step.get().trim().is_empty() {
                 ok = false;
                 self.error(
@@ -227,6 +251,19 @@ impl Resolver<'_> {
                     step.span(),
                     "empty",
                 );
+            } else if let Err(why) = check(step.get()) {
+                ok = false;
+                self.push(
+                    Diagnostic::error(Code::InvalidBuild, format!("`build.{key}` {why}"))
+                        .at(step.span(), "cannot be written into a Dockerfile")
+                        .help("a Dockerfile instruction is one line: join steps with `&&`, or put them in a script in the build context and run that (`command = \"sh build.sh\"`)"),
+                );
+            } else if !self.no_placeholders(
+                &format!("build.{key}"),
+                step.span(),
+                std::slice::from_ref(step.get()),
+            ) {
+                ok = false;
             }
         }
         let text = |v: &Option<Sp<String>>| v.as_ref().map(|s| s.get().clone());
@@ -252,8 +289,78 @@ impl Resolver<'_> {
                 );
                 return None;
             }
-            Some(c.get().clone())
+            self.exec_arguments("command", c.span(), c.get())
+                .then(|| c.get().clone())
         })
+    }
+
+    /// Checks an exec-form argument list (`command`, a health check's `exec`): every target writes it
+    /// as a list of strings, escaped for its format, so only what no process argument can hold is
+    /// refused; and placeholders, which are resolved in `env` only.
+    pub(super) fn exec_arguments(
+        &mut self,
+        field: &str,
+        span: std::ops::Range<usize>,
+        args: &[String],
+    ) -> bool {
+        if args.iter().any(|a| a.contains('\0')) {
+            self.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    format!("`{field}` contains a NUL character"),
+                )
+                .at(span, "NUL in an argument")
+                .help("process arguments are C strings: they cannot hold U+0000"),
+            );
+            return false;
+        }
+        self.no_placeholders(field, span, args)
+    }
+
+    /// Placeholders in text that no target resolves are errors: written as they are, they would reach
+    /// the artifact literally (and a secret's placeholder would ask for the secret in plain text, in
+    /// an image or a task definition). The way in is an env variable.
+    pub(super) fn no_placeholders(
+        &mut self,
+        field: &str,
+        span: std::ops::Range<usize>,
+        texts: &[String],
+    ) -> bool {
+        let mut ok = true;
+        for text in texts {
+            for (path, range) in crate::model::placeholder::dotted_references(text) {
+                ok = false;
+                let shown = &text[range.clone()];
+                let var = suggested_var(&path);
+                let at = self.locate(span.clone(), shown);
+                self.push(
+                    Diagnostic::error(
+                        Code::InvalidPlaceholder,
+                        format!("`{shown}` in `{field}` is not resolved: placeholders work in `env` only"),
+                    )
+                    .at(at, "placeholder outside `env`")
+                    .help(if field.starts_with("build.") {
+                        "the image is built before the stack runs: no resource or service output exists yet; read it at run time from an env variable instead".to_owned()
+                    } else {
+                        format!(
+                            "pass it through the environment: `env = {{ {var} = \"{shown}\" }}`, and refer to `${var}` (through a shell: `[\"sh\", \"-c\", \"… ${var}\"]`); secrets then stay out of images and task definitions"
+                        )
+                    }),
+                );
+            }
+        }
+        ok
+    }
+
+    /// The span of `needle` inside the value at `span` when the source spells it out as is; else the
+    /// whole value.
+    fn locate(&self, span: std::ops::Range<usize>, needle: &str) -> std::ops::Range<usize> {
+        self.text
+            .get(span.clone())
+            .and_then(|raw| raw.find(needle))
+            .map_or(span.clone(), |i| {
+                span.start + i..span.start + i + needle.len()
+            })
     }
 
     pub(super) fn port(&mut self, value: &Sp<i64>) -> Option<Port> {
@@ -567,4 +674,28 @@ pub(super) fn is_volume(r: &crate::spec::ResourceSpec) -> bool {
     r.kind
         .as_ref()
         .is_some_and(|k| k.get() == ResourceKind::Volume.as_str())
+}
+
+/// An env variable name for a placeholder's value: `${resources.db.password}` → `DB_PASSWORD`.
+fn suggested_var(path: &[String]) -> String {
+    path.iter()
+        .skip(1)
+        .map(|p| {
+            p.to_ascii_uppercase()
+                .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+        })
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholder_names_become_variable_names() {
+        let path = |p: &str| p.split('.').map(str::to_owned).collect::<Vec<_>>();
+        assert_eq!(suggested_var(&path("resources.db.password")), "DB_PASSWORD");
+        assert_eq!(suggested_var(&path("services.my-api.url")), "MY_API_URL");
+    }
 }

@@ -2,10 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 #[derive(Debug, Default, Serialize)]
 pub struct ComposeFile {
+    /// Written with every string value escaped (see [`literal_values`]): the structs hold the values
+    /// as they are meant, and no code path can forget the escaping.
+    #[serde(serialize_with = "literal_values")]
     pub services: BTreeMap<String, Service>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub networks: BTreeMap<String, Network>,
@@ -116,4 +119,114 @@ pub struct Secret {
 #[must_use]
 pub fn escape(value: &str) -> String {
     value.replace('$', "$$")
+}
+
+/// Compose interpolates `${VAR}` and `$VAR` in every string value of a service (command, environment,
+/// healthcheck, build paths, ports, volumes, …), from the host's environment. Nothing stackc writes
+/// into a service is meant for interpolation, so every string value is escaped here, once; keys are
+/// not interpolated and stay as they are. (The top-level `secrets` do use interpolation, on purpose:
+/// `STACKC_SECRETS_DIR`.)
+fn literal_values<S: Serializer>(
+    services: &BTreeMap<String, Service>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let mut value = yaml_serde::to_value(services).map_err(serde::ser::Error::custom)?;
+    escape_strings(&mut value);
+    value.serialize(serializer)
+}
+
+fn escape_strings(value: &mut yaml_serde::Value) {
+    match value {
+        yaml_serde::Value::String(s) => *s = escape(s),
+        yaml_serde::Value::Sequence(items) => items.iter_mut().for_each(escape_strings),
+        yaml_serde::Value::Mapping(map) => map.values_mut().for_each(escape_strings),
+        yaml_serde::Value::Tagged(tagged) => escape_strings(&mut tagged.value),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What compose makes of a value: `$$` is `$`, and any other `$` starts a variable (here: an error).
+    fn interpolate(value: &str) -> Result<String, String> {
+        let mut out = String::new();
+        let mut chars = value.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c != '$' {
+                out.push(c);
+            } else if chars.peek() == Some(&'$') {
+                chars.next();
+                out.push('$');
+            } else {
+                return Err(format!("`{value}` would be interpolated"));
+            }
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn every_service_string_is_escaped_once() {
+        let hostile = "$HOME ${PATH} $$ $(id)";
+        let mut file = ComposeFile::default();
+        file.services.insert(
+            "web".into(),
+            Service {
+                image: Some(format!("x{hostile}")),
+                command: Some(vec![hostile.into()]),
+                environment: [("K".to_owned(), hostile.to_owned())].into(),
+                healthcheck: Some(Healthcheck {
+                    test: vec!["CMD".into(), "sh".into(), "-c".into(), hostile.into()],
+                    interval: "5s".into(),
+                    timeout: "5s".into(),
+                    retries: 3,
+                    start_period: None,
+                }),
+                build: Some(Build {
+                    context: hostile.into(),
+                    dockerfile: hostile.into(),
+                }),
+                ..Service::default()
+            },
+        );
+        file.secrets.insert(
+            "s".into(),
+            Secret {
+                file: "${STACKC_SECRETS_DIR:-./secrets}/s".into(),
+            },
+        );
+        let text = crate::targets::yaml::to_string(&file);
+        let back: yaml_serde::Value = yaml_serde::from_str(&text).unwrap();
+        let svc = &back["services"]["web"];
+        let mut strings = vec![
+            svc["command"][0].clone(),
+            svc["environment"]["K"].clone(),
+            svc["healthcheck"]["test"][3].clone(),
+            svc["build"]["context"].clone(),
+            svc["build"]["dockerfile"].clone(),
+        ];
+        strings.push(yaml_serde::Value::String(
+            svc["image"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches('x')
+                .to_owned(),
+        ));
+        for s in strings {
+            assert_eq!(interpolate(s.as_str().unwrap()).unwrap(), hostile, "{text}");
+        }
+        assert_eq!(
+            back["secrets"]["s"]["file"].as_str(),
+            Some("${STACKC_SECRETS_DIR:-./secrets}/s"),
+            "interpolated on purpose"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn escape_round_trips_through_interpolation(value in "\\PC*") {
+            proptest::prop_assert_eq!(interpolate(&escape(&value)).unwrap(), value);
+        }
+    }
 }

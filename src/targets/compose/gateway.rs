@@ -17,9 +17,14 @@ const LISTEN: u16 = 8080;
 
 #[derive(Serialize)]
 struct RouteView {
+    /// For the comment above the location (a comment ends at the line's end; routes have no newline).
     prefix: String,
     location: String,
-    regex: String,
+    /// The `rewrite` regex stripping the prefix, when it is stripped.
+    rewrite: String,
+    forwarded_prefix: String,
+    /// `service:port`, the value of the upstream variable.
+    upstream: String,
     service: String,
     port: u16,
     strip_prefix: bool,
@@ -43,24 +48,22 @@ pub fn config(compiled: &Compiled, spec_file: &str) -> String {
         .routes
         .iter()
         .map(|r| {
-            let regex = regex_escape(&r.prefix);
-            let location = if r.prefix == "/" {
-                "/".to_owned()
-            } else {
-                format!("~ ^{regex}(/|$)")
-            };
+            let root = r.prefix == "/";
+            let regex = crate::targets::regex::escape(&r.prefix);
             let port = model.services[&r.service].port.map_or(0, Port::get);
             RouteView {
                 prefix: r.prefix.clone(),
-                location,
-                regex: if r.prefix == "/" {
-                    String::new()
+                location: if root {
+                    "/".to_owned()
                 } else {
-                    regex
+                    format!("~ {}", word(&format!("^{regex}(/|$)"), Reads::Literally))
                 },
+                rewrite: word(&format!("^{regex}/?(.*)$"), Reads::Literally),
+                forwarded_prefix: quoted(&r.prefix, Reads::WithVariables),
+                upstream: word(&format!("{}:{port}", r.service), Reads::WithVariables),
                 service: r.service.to_string(),
                 port,
-                strip_prefix: r.strip_prefix && r.prefix != "/",
+                strip_prefix: r.strip_prefix && !root,
             }
         })
         .collect();
@@ -69,12 +72,19 @@ pub fn config(compiled: &Compiled, spec_file: &str) -> String {
         .as_ref()
         .and_then(|g| g.cors.as_ref())
         .map(cors_view);
+    let dollar = routes.iter().any(|r| r.forwarded_prefix.contains(DOLLAR))
+        || cors.as_ref().is_some_and(|c| {
+            [&c.default_origin, &c.methods, &c.headers]
+                .iter()
+                .any(|v| v.contains(DOLLAR))
+        });
     templates::render(
         "nginx.conf.j2",
         minijinja::context! {
             spec_file,
             stack => model.name.as_str(),
             listen => LISTEN,
+            dollar,
             routes => Value::from(Serde(&routes)),
             cors => Value::from(Serde(&cors)),
         },
@@ -84,28 +94,83 @@ pub fn config(compiled: &Compiled, spec_file: &str) -> String {
 fn cors_view(cors: &Cors) -> CorsView {
     let wildcard = cors.origins.iter().any(|o| o == "*");
     CorsView {
-        origins: cors.origins.iter().filter(|o| *o != "*").cloned().collect(),
-        default_origin: if wildcard { "*".into() } else { String::new() },
-        methods: cors.methods.join(", "),
+        origins: cors
+            .origins
+            .iter()
+            .filter(|o| *o != "*")
+            .map(|o| quoted(o, Reads::Literally))
+            .collect(),
+        default_origin: quoted(if wildcard { "*" } else { "" }, Reads::WithVariables),
+        methods: quoted(&cors.methods.join(", "), Reads::WithVariables),
         // Without a list, the headers the browser asks for are allowed.
         headers: if cors.headers.is_empty() {
             "$http_access_control_request_headers".into()
         } else {
-            format!("\"{}\"", cors.headers.join(", "))
+            quoted(&cors.headers.join(", "), Reads::WithVariables)
         },
         credentials: cors.credentials,
         max_age: cors.max_age.map_or(600, |d| d.as_millis() / 1000),
     }
 }
 
-fn regex_escape(prefix: &str) -> String {
-    prefix.chars().fold(String::new(), |mut out, c| {
-        if !(c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '~' | '%')) {
-            out.push('\\');
+/// How nginx reads a string of its config: as it is (location and rewrite regexes, map keys), or with
+/// `$name` and `${name}` replaced by variables (header values, map values, `return` bodies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reads {
+    Literally,
+    WithVariables,
+}
+
+/// A literal `$` where nginx expands variables: nginx has no escape for `$`, so the template defines
+/// this variable (with `geo`, whose values nginx does not expand) as `$`.
+const DOLLAR: &str = "${stackc_dollar}";
+
+/// The one way a value enters nginx.conf: a double-quoted string in which nginx reads exactly `value`
+/// (`\` and `"` escaped; `$` as [`DOLLAR`] where nginx would expand it). The model keeps control
+/// characters out of every value that gets here.
+fn quoted(value: &str, reads: Reads) -> String {
+    debug_assert!(!value.chars().any(char::is_control), "{value:?}");
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '\\' | '"' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '$' if reads == Reads::WithVariables => out.push_str(DOLLAR),
+            c => out.push(c),
         }
-        out.push(c);
-        out
-    })
+    }
+    out.push('"');
+    out
+}
+
+/// `value` as a bare word when nginx reads the bare word as exactly `value` (no space, quote, `;`,
+/// `{`, `}`, nor a `\` that nginx would take as an escape), else [`quoted`]: most configs stay as a
+/// person would write them.
+fn word(value: &str, reads: Reads) -> String {
+    const SAFE: &str = "/._-~:@+^()|*?=,!&";
+    let plain = |c: char| {
+        c.is_ascii_alphanumeric() || SAFE.contains(c) || (c == '$' && reads == Reads::Literally)
+    };
+    let mut chars = value.chars();
+    let mut bare = !value.is_empty();
+    while bare {
+        bare = match chars.next() {
+            None => break,
+            // nginx unescapes `\"`, `\'`, `\\`, `\t`, `\r`, `\n`; before other punctuation it keeps the `\`.
+            Some('\\') => chars
+                .next()
+                .is_some_and(|n| !n.is_ascii_alphanumeric() && plain(n)),
+            Some(c) => plain(c),
+        };
+    }
+    if bare {
+        value.to_owned()
+    } else {
+        quoted(value, reads)
+    }
 }
 
 pub fn service(compiled: &Compiled, gateway: &Gateway) -> Service {
@@ -165,4 +230,37 @@ pub fn service(compiled: &Compiled, gateway: &Gateway) -> Service {
         );
     }
     svc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{DOLLAR, Reads, quoted, word};
+
+    #[test]
+    fn quoted_strings_read_back_as_the_value() {
+        assert_eq!(quoted("/api", Reads::WithVariables), "\"/api\"");
+        assert_eq!(
+            quoted("/$host", Reads::WithVariables),
+            format!("\"/{DOLLAR}host\"")
+        );
+        assert_eq!(quoted("^/a$", Reads::Literally), "\"^/a$\"");
+        assert_eq!(quoted("a\"b\\c", Reads::Literally), "\"a\\\"b\\\\c\"");
+    }
+
+    #[test]
+    fn words_stay_bare_only_when_nginx_reads_them_unchanged() {
+        assert_eq!(word("^/api(/|$)", Reads::Literally), "^/api(/|$)");
+        assert_eq!(word("^/v1\\.2/?(.*)$", Reads::Literally), "^/v1\\.2/?(.*)$");
+        assert_eq!(word("^/c\\+\\+(/|$)", Reads::Literally), "^/c\\+\\+(/|$)");
+        // `\'` would be unescaped by nginx, a quote would open a string: quoted instead.
+        assert_eq!(
+            word("^/it\\'s(/|$)", Reads::Literally),
+            "\"^/it\\\\'s(/|$)\""
+        );
+        assert_eq!(word("a b", Reads::Literally), "\"a b\"");
+        assert_eq!(word("a;b", Reads::Literally), "\"a;b\"");
+        assert_eq!(word("{a}", Reads::Literally), "\"{a}\"");
+        assert_eq!(word("/$x", Reads::WithVariables), format!("\"/{DOLLAR}x\""));
+        assert_eq!(word("", Reads::Literally), "\"\"");
+    }
 }

@@ -36,6 +36,11 @@ impl Target for Compose {
         "compose"
     }
 
+    /// The secret files `init-secrets.sh` and the user write: never stackc's to touch.
+    fn private_folders(&self) -> Vec<String> {
+        vec!["compose/secrets".to_owned()]
+    }
+
     fn render(&self, compiled: &Compiled, ctx: &RenderContext) -> Artifacts {
         let model = &compiled.model;
         let mut file = ComposeFile::default();

@@ -25,7 +25,7 @@ pub fn service(resource: &Resource, secrets: &mut SecretLedger) -> Service {
             command = Some(vec![
                 "sh".into(),
                 "-c".into(),
-                format!("{var}=\"$$(cat {file})\" exec docker-entrypoint.sh rabbitmq-server"),
+                format!("{var}=\"$(cat {file})\" exec docker-entrypoint.sh rabbitmq-server"),
             ]);
         } else {
             env.insert(format!("{var}_FILE"), file);

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::file::{Build, DependsOn, Deploy, Resources, Service, escape};
+use super::file::{Build, DependsOn, Deploy, Resources, Service};
 use super::{
     DATA_NETWORK, EDGE_NETWORK, PROBE_SERVICE, PROBE_VOLUME, condition, healthcheck, limits,
 };
@@ -57,12 +57,10 @@ pub fn service(
             });
         }
     }
-    // Images stackc builds have the command baked in; any other image gets it here.
+    // Images stackc builds have the command baked in; any other image gets it here. (Values are
+    // escaped for compose's interpolation when the file is written: `file::literal_values`.)
     if !built {
-        svc.command = w
-            .command
-            .as_ref()
-            .map(|c| c.iter().map(|a| escape(a)).collect());
+        svc.command.clone_from(&w.command);
         svc.user = w.user.map(|u| format!("{u}:{u}"));
     }
 
@@ -71,7 +69,7 @@ pub fn service(
     for (var, value) in &w.env {
         let source = env_source(model, &ByName, &w.name, var.as_str(), value);
         if let EnvSource::Literal(text) = &source {
-            svc.environment.insert(var.to_string(), escape(text));
+            svc.environment.insert(var.to_string(), text.clone());
         }
         let Some(secret) = secrets.env(model, &ByName, source) else {
             continue;

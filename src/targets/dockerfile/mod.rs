@@ -1,6 +1,9 @@
 //! The Dockerfile target: one multi-stage Dockerfile per built service or job, from the runtime's
 //! template under `targets/dockerfile/`, with its ignore file.
 
+mod escape;
+mod ignore;
+
 use serde::Serialize;
 
 use crate::compile::Compiled;
@@ -38,7 +41,7 @@ impl Target for Dockerfiles {
                 format!("{dir}/Dockerfile"),
                 dockerfile(w, build, &ctx.spec_file),
             );
-            let ignore = dockerignore(w, build);
+            let ignore = ignore::file(w, build, ctx);
             // `.dockerignore` is the contract's name; BuildKit reads `<Dockerfile>.dockerignore` when the
             // Dockerfile lies outside the build context, as these do.
             out.insert(format!("{dir}/Dockerfile.dockerignore"), ignore.clone());
@@ -50,7 +53,7 @@ impl Target for Dockerfiles {
 
 #[derive(Serialize)]
 struct View<'a> {
-    spec_file: &'a str,
+    spec_file: String,
     kind: &'static str,
     name: &'a str,
     runtime: &'static str,
@@ -83,7 +86,7 @@ fn dockerfile(w: &Workload, build: &Build, spec_file: &str) -> String {
     let (build_image, run_image) = images::runtime_images(build.runtime, version);
     let port = w.port.map_or(8080, Port::get);
     let view = View {
-        spec_file,
+        spec_file: escape::comment(spec_file),
         kind: if w.kind == WorkloadKind::Job {
             "job"
         } else {
@@ -100,8 +103,9 @@ fn dockerfile(w: &Workload, build: &Build, spec_file: &str) -> String {
         static_site: build.runtime == Runtime::Static,
         port,
         build_command: build_command(w, build),
+        // A checked relative path (`model::resolve::workload`): nothing in it is special to COPY.
         output: build.output.as_deref().unwrap_or("dist"),
-        entry: build.entry.clone().unwrap_or_else(|| "target/*.jar".into()),
+        entry: escape::shell_glob(build.entry.as_deref().unwrap_or("target/*.jar")),
         env: Vec::new(),
         user: w.user.unwrap_or(DEFAULT_USER),
         ports: w
@@ -111,13 +115,15 @@ fn dockerfile(w: &Workload, build: &Build, spec_file: &str) -> String {
             .chain(w.ports.iter().map(|p| p.port.get()))
             .collect(),
         healthcheck: w.health.as_ref().map(healthcheck),
-        cmd: exec_form(&command(w, build, port)),
+        cmd: escape::exec_form(&command(w, build, port)),
     };
     let template = format!("{}.Dockerfile.j2", build.runtime.as_str());
     templates::render(&template, view)
 }
 
-/// The build step, per runtime; `build.command` replaces it.
+/// The build step, per runtime: the text of a shell-form `RUN`. `build.command` replaces it as the
+/// user wrote it (a shell command by definition, checked to stay on its one line); stackc's own steps
+/// quote each word they take from the spec.
 fn build_command(w: &Workload, build: &Build) -> Option<String> {
     if build.command.is_some() {
         return build.command.clone();
@@ -127,11 +133,11 @@ fn build_command(w: &Workload, build: &Build) -> Option<String> {
         Runtime::Static => Some("npm run build".into()),
         Runtime::Go => Some(format!(
             "go build -trimpath -ldflags=\"-s -w\" -o /out/app {}",
-            entry.unwrap_or(".")
+            escape::shell_word(entry.unwrap_or("."))
         )),
         Runtime::Rust => Some(format!(
             "cargo install --path . --root /out --bin {}",
-            entry.unwrap_or(w.name.as_str())
+            escape::shell_word(entry.unwrap_or(w.name.as_str()))
         )),
         Runtime::Java => Some("mvn -B -DskipTests package".into()),
         Runtime::Python | Runtime::Node | Runtime::Dockerfile => None,
@@ -190,42 +196,103 @@ fn healthcheck(h: &Health) -> String {
         h.interval,
         h.timeout,
         h.retries,
-        exec_form(&probe::probe_command(h, probe::IN_IMAGE))
+        escape::exec_form(&probe::probe_command(h, probe::IN_IMAGE))
     )
 }
 
-/// A JSON array, as Dockerfile exec form wants it.
-fn exec_form(args: &[String]) -> String {
-    let items: Vec<String> = args
-        .iter()
-        .map(|a| serde_json::to_string(a).expect("strings serialize"))
-        .collect();
-    format!("[{}]", items.join(", "))
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
 
-fn dockerignore(w: &Workload, build: &Build) -> String {
-    let patterns: Vec<String> = match build.runtime {
-        Runtime::Python => vec![
-            "**/__pycache__/".into(),
-            "**/*.pyc".into(),
-            ".venv/".into(),
-            "venv/".into(),
-            ".pytest_cache/".into(),
-            ".mypy_cache/".into(),
-        ],
-        Runtime::Node => vec!["node_modules/".into(), "npm-debug.log*".into()],
-        Runtime::Static => vec![
-            "node_modules/".into(),
-            "npm-debug.log*".into(),
-            format!("{}/", build.output.as_deref().unwrap_or("dist")),
-        ],
-        Runtime::Go => vec!["bin/".into()],
-        Runtime::Rust => vec!["target/".into()],
-        Runtime::Java => vec!["target/".into(), "build/".into(), ".gradle/".into()],
-        Runtime::Dockerfile => Vec::new(),
-    };
-    templates::render(
-        "dockerignore.j2",
-        minijinja::context! { name => w.name.as_str(), patterns },
-    )
+    const INSTRUCTIONS: &[&str] = &[
+        "FROM",
+        "RUN",
+        "COPY",
+        "WORKDIR",
+        "ENV",
+        "USER",
+        "EXPOSE",
+        "HEALTHCHECK",
+        "ENTRYPOINT",
+        "CMD",
+    ];
+
+    fn dockerfiles(spec: &str) -> Vec<(String, String)> {
+        let source = SourceFile::new("/nowhere/stack.toml", spec);
+        let outcome = crate::compile::compile(&source, None).unwrap();
+        let compiled = outcome
+            .compiled
+            .unwrap_or_else(|| panic!("{:?}", outcome.diagnostics));
+        let ctx = RenderContext::new(
+            std::path::Path::new("/nowhere/stack.toml"),
+            std::path::Path::new("/nowhere/dist"),
+        );
+        Dockerfiles
+            .render(&compiled, &ctx)
+            .into_iter()
+            .filter(|(path, _)| path.ends_with("/Dockerfile"))
+            .collect()
+    }
+
+    /// The instructions of a Dockerfile, as its parser splits them (continuations joined).
+    fn instructions(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut continued = false;
+        for line in text.lines() {
+            let trimmed = line.trim_start();
+            if !continued && !trimmed.is_empty() && !trimmed.starts_with('#') {
+                out.push(trimmed.split_whitespace().next().unwrap().to_owned());
+            }
+            continued = line.trim_end().ends_with('\\');
+        }
+        out
+    }
+
+    #[test]
+    fn spec_values_stay_inside_their_instruction() {
+        let files = dockerfiles(
+            r#"[stack]
+name = "t"
+
+[services.go]
+build = { runtime = "go", entry = "; touch /pwned" }
+
+[services.java]
+build = { runtime = "java", entry = "my app/*.jar; touch /pwned" }
+
+[services.rust]
+build = { runtime = "rust", entry = "a'b$(id)" }
+
+[services.site]
+build = { runtime = "static", output = "build/site", command = "npm run build && echo \"$HOME\" # done" }
+
+[services.py]
+build = { runtime = "python", entry = "app.main:app" }
+command = ["sh", "-c", "echo \"$HOME\"\nUSER root"]
+"#,
+        );
+        assert_eq!(files.len(), 5);
+        for (path, text) in &files {
+            let found = instructions(text);
+            assert!(
+                found.iter().all(|i| INSTRUCTIONS.contains(&i.as_str())),
+                "{path}: {found:?}\n{text}"
+            );
+            assert_eq!(found.iter().filter(|i| *i == "USER").count(), 1, "{path}");
+            assert_eq!(found.last().map(String::as_str), Some("CMD"), "{path}");
+        }
+        let text = |name: &str| {
+            &files
+                .iter()
+                .find(|(p, _)| p.contains(&format!("/{name}/")))
+                .unwrap()
+                .1
+        };
+        assert!(text("go").contains("-o /out/app '; touch /pwned'\n"));
+        assert!(text("java").contains("cp 'my app/'*'.jar; touch /pwned' /out/app.jar"));
+        assert!(text("rust").contains(r"--bin 'a'\''b$(id)'"));
+        assert!(text("site").contains("COPY --from=build /app/build/site /usr/share/nginx/html"));
+        assert!(text("py").contains(r#"CMD ["sh", "-c", "echo \"$HOME\"\nUSER root"]"#));
+    }
 }

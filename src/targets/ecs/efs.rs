@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::types::AwsTag;
-use super::{Ecs, placeholder};
+use super::{Ecs, NameKind, placeholder};
 use crate::model::{Model, ResourceKind};
 
 /// The security group (and owner name) of the file system's mount targets.
@@ -98,7 +98,7 @@ pub fn file_system(ecs: &Ecs, model: &Model) -> Option<Efs> {
         .into_iter()
         .map(|v| {
             let point = CreateAccessPoint {
-                client_token: format!("stackc-{}-{v}", ecs.stack),
+                client_token: ecs.name(NameKind::AccessPointToken(&v)),
                 file_system_id: placeholder("efs"),
                 root_directory: RootDirectory {
                     path: format!("/{}/{v}", ecs.stack),
@@ -116,7 +116,7 @@ pub fn file_system(ecs: &Ecs, model: &Model) -> Option<Efs> {
         .collect();
     Some(Efs {
         file_system: CreateFileSystem {
-            creation_token: format!("stackc-{}", ecs.stack),
+            creation_token: ecs.name(NameKind::FileSystemToken),
             performance_mode: "generalPurpose",
             encrypted: true,
             tags: ecs.aws_tags("efs"),

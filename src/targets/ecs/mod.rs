@@ -5,6 +5,7 @@
 
 mod efs;
 mod fargate;
+mod names;
 mod network;
 mod taskdef;
 mod types;
@@ -18,7 +19,7 @@ use crate::targets::{RenderContext, Target};
 use types::{AwsTag, Tag};
 
 pub use fargate::{fit as fargate_fit, is_valid as fargate_valid};
-pub use network::elb_name;
+pub use names::{Identity, Kind as NameKind};
 
 pub struct EcsTarget;
 
@@ -35,6 +36,11 @@ pub struct Ecs<'a> {
 }
 
 impl Ecs<'_> {
+    /// The AWS name of what stackc creates (see [`names`]).
+    fn name(&self, kind: NameKind<'_>) -> String {
+        Identity { stack: self.stack }.name(kind)
+    }
+
     /// The tags the apply step finds the stack's resources by.
     fn tag_pairs(&self, resource: &str) -> [(String, String); 2] {
         [
@@ -93,11 +99,11 @@ impl Ecs<'_> {
     }
 
     fn parameter_name(&self, secret: &str) -> String {
-        format!("/stackc/{}/{secret}", self.stack)
+        self.name(NameKind::Parameter(secret))
     }
 
     fn log_group(&self) -> String {
-        format!("/stackc/{}", self.stack)
+        self.name(NameKind::LogGroup)
     }
 }
 
@@ -179,6 +185,8 @@ impl Target for EcsTarget {
             return Vec::new();
         }
         let mut notes = taskdef::size_notes(compiled);
+        notes.extend(taskdef::health_notes(compiled));
+        notes.extend(network::health_notes(compiled));
         // Application Load Balancer quotas (raisable on request): 100 rules and 100 target groups.
         if model.routes.len() > 100 {
             notes.push(format!(
@@ -244,8 +252,8 @@ struct CreateLogGroup {
 fn cluster(ecs: &Ecs) -> Cluster {
     Cluster {
         namespace: CreateHttpNamespace {
-            name: ecs.stack.to_owned(),
-            creator_request_id: format!("stackc-{}", ecs.stack),
+            name: ecs.name(NameKind::Namespace),
+            creator_request_id: ecs.name(NameKind::NamespaceToken),
             description: format!("stackc {}: Service Connect", ecs.stack),
             tags: ecs.aws_tags("namespace"),
         },
@@ -257,7 +265,7 @@ fn cluster(ecs: &Ecs) -> Cluster {
             }],
             // Service Connect: services find each other by name in this Cloud Map namespace.
             service_connect_defaults: ServiceConnectDefaults {
-                namespace: ecs.stack.to_owned(),
+                namespace: ecs.name(NameKind::Namespace),
             },
             tags: ecs.tags("cluster"),
         },

@@ -3,14 +3,16 @@
 //! listener rule per route.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use super::taskdef::Adjusted;
 use super::types::AwsTag;
-use super::{Ecs, placeholder};
+use super::{Ecs, NameKind, placeholder};
 use crate::compile::Compiled;
 use crate::graph::NodeKind;
-use crate::model::WorkloadKind;
+use crate::model::{Workload, WorkloadKind};
 use crate::targets::outputs::served_ports;
 use crate::units::{Name, Port};
 
@@ -92,7 +94,7 @@ pub fn security_groups(ecs: &Ecs, compiled: &Compiled) -> SecurityGroups {
         }]
     };
     let create = |owner: &str, what: String| CreateSecurityGroup {
-        group_name: format!("{}-{owner}", model.name),
+        group_name: ecs.name(NameKind::SecurityGroup(owner)),
         description: format!("stackc {}: {what}", model.name),
         vpc_id: placeholder("vpc"),
         tag_specifications: tagged(owner),
@@ -319,16 +321,59 @@ pub struct Rewrite {
     pub replace: String,
 }
 
-/// ELB names: at most 32 letters, digits and `-`; long ones keep a hash of the full name.
-#[must_use]
-pub fn elb_name(full: &str) -> String {
-    if full.len() <= 32 {
-        return full.to_owned();
+/// A routed service's HTTP health check as its target group checks it (interval, timeout): ELB takes
+/// 5 to 300 s between checks and 2 to 120 s for an answer, less than the interval.
+fn target_group_health(service: &Workload) -> Option<(String, [Adjusted; 2])> {
+    let h = service.health.as_ref()?;
+    let crate::model::Probe::Http { path, .. } = &h.probe else {
+        return None;
+    };
+    let interval = Adjusted::seconds("interval", h.interval, (5, 300));
+    let timeout = Adjusted::seconds(
+        "timeout",
+        h.timeout,
+        (2, interval.used.saturating_sub(1).clamp(2, 120)),
+    );
+    Some((path.clone(), [interval, timeout]))
+}
+
+/// Every health-check value the target groups do not take as the spec says.
+pub fn health_notes(compiled: &Compiled) -> Vec<String> {
+    let model = &compiled.model;
+    let mut notes = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for route in &model.routes {
+        if !seen.insert(&route.service) {
+            continue;
+        }
+        if let Some((_, values)) = target_group_health(&model.services[&route.service]) {
+            let who = format!("service `{}`", route.service);
+            notes.extend(
+                values
+                    .iter()
+                    .filter(|a| a.changed)
+                    .map(|a| a.note(&who, "its load balancer target group")),
+            );
+        }
     }
-    let hash = full.bytes().fold(0x811c_9dc5_u32, |h, b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    });
-    format!("{}-{hash:08x}", full[..23].trim_end_matches('-'))
+    notes
+}
+
+/// A route as an ELB tag value, which holds letters, digits, spaces and `+ - = . _ : / @` only: any
+/// other character of a route (`~ $ & '`) is written `=XX` (its hex code; `=` itself is never in a
+/// route, so distinct routes keep distinct tags).
+fn tag_value(route: &str) -> String {
+    route.chars().fold(String::new(), |mut out, c| {
+        if c.is_ascii_alphanumeric() || "+-._:/@".contains(c) {
+            out.push(c);
+        } else {
+            let mut utf8 = [0; 4];
+            for b in c.encode_utf8(&mut utf8).bytes() {
+                let _ = write!(out, "={b:02X}");
+            }
+        }
+        out
+    })
 }
 
 pub fn load_balancer(ecs: &Ecs, compiled: &Compiled) -> Option<LoadBalancer> {
@@ -339,25 +384,14 @@ pub fn load_balancer(ecs: &Ecs, compiled: &Compiled) -> Option<LoadBalancer> {
     for route in &model.routes {
         let service = &model.services[&route.service];
         let port = service.port.map_or(0, Port::get);
-        let (path, interval, timeout) = match &service.health {
-            Some(h) => match &h.probe {
-                crate::model::Probe::Http { path, .. } => (
-                    path.clone(),
-                    h.interval.as_secs_ceil().clamp(5, 300),
-                    h.timeout.as_secs_ceil().clamp(2, 120),
-                ),
-                _ => ("/".to_owned(), 30, 5),
-            },
+        let (path, interval, timeout) = match target_group_health(service) {
+            Some((path, [interval, timeout])) => (path, interval.used, timeout.used),
             None => ("/".to_owned(), 30, 5),
         };
-        let interval = u32::try_from(interval).unwrap_or(30);
-        let timeout = u32::try_from(timeout)
-            .unwrap_or(5)
-            .min(interval.saturating_sub(1).max(2));
         target_groups.insert(
             route.service.to_string(),
             CreateTargetGroup {
-                name: elb_name(&format!("{}-{}", model.name, route.service)),
+                name: ecs.name(NameKind::TargetGroup(route.service.as_str())),
                 protocol: "HTTP",
                 port,
                 vpc_id: placeholder("vpc"),
@@ -404,7 +438,10 @@ pub fn load_balancer(ecs: &Ecs, compiled: &Compiled) -> Option<LoadBalancer> {
                     kind: "url-rewrite",
                     url_rewrite_config: UrlRewrite {
                         rewrites: vec![Rewrite {
-                            regex: format!("^{}/?(.*)$", route.prefix),
+                            regex: format!(
+                                "^{}/?(.*)$",
+                                crate::targets::regex::escape(&route.prefix)
+                            ),
                             replace: "/$1".into(),
                         }],
                     },
@@ -422,13 +459,13 @@ pub fn load_balancer(ecs: &Ecs, compiled: &Compiled) -> Option<LoadBalancer> {
                     fixed_response_config: None,
                 }],
                 transforms,
-                tags: tags(&format!("rule/{}", route.prefix)),
+                tags: tags(&format!("rule/{}", tag_value(&route.prefix))),
             }
         })
         .collect();
     Some(LoadBalancer {
         load_balancer: CreateLoadBalancer {
-            name: elb_name(model.name.as_str()),
+            name: ecs.name(NameKind::LoadBalancer),
             subnets: ecs.subnets(),
             security_groups: vec![placeholder(&format!("security-group:{ALB}"))],
             scheme: "internet-facing",

@@ -11,7 +11,7 @@ use super::types::{
     RuntimePlatform, Secret, Service, ServiceConnect, ServiceConnectService, TaskDefinition,
     Volume,
 };
-use super::{Ecs, fargate, placeholder};
+use super::{Ecs, NameKind, fargate, placeholder};
 use crate::compile::Compiled;
 use crate::model::{Health, ImageSource, Resource, Workload, WorkloadKind};
 use crate::targets::outputs::{
@@ -349,8 +349,8 @@ fn service(
 ) -> Service {
     Service {
         cluster: ecs.settings.cluster.clone(),
-        service_name: name.to_owned(),
-        task_definition: family(ecs, name),
+        service_name: ecs.name(NameKind::Service(name)),
+        task_definition: ecs.name(NameKind::TaskFamily(name)),
         desired_count: replicas,
         launch_type: "FARGATE",
         network_configuration: NetworkConfiguration {
@@ -377,7 +377,7 @@ fn service(
         },
         service_connect_configuration: ServiceConnect {
             enabled: true,
-            namespace: ecs.stack.to_owned(),
+            namespace: ecs.name(NameKind::Namespace),
             services: port
                 .map(|port| ServiceConnectService {
                     port_name: name.to_owned(),
@@ -410,7 +410,7 @@ fn task_definition(
         memory.map(ByteSize::mebibytes_ceil),
     );
     TaskDefinition {
-        family: family(ecs, name),
+        family: ecs.name(NameKind::TaskFamily(name)),
         task_role_arn: ecs.settings.task_role.clone(),
         execution_role_arn: ecs
             .settings
@@ -429,10 +429,6 @@ fn task_definition(
         volumes,
         tags: ecs.tags(&format!("task-definition/{name}")),
     }
-}
-
-fn family(ecs: &Ecs, name: &str) -> String {
-    format!("{}-{name}", ecs.stack)
 }
 
 fn efs_volume(name: &str) -> Volume {
@@ -466,16 +462,104 @@ fn logs(ecs: &Ecs, prefix: &str) -> LogConfiguration {
 
 /// ECS bounds every timing of a health check; the spec's values are clamped into them.
 fn health_check(command: Vec<String>, h: &Health) -> HealthCheck {
-    let secs = |d: crate::units::Duration| u32::try_from(d.as_secs_ceil()).unwrap_or(u32::MAX);
     let mut test = vec!["CMD".to_owned()];
     test.extend(command);
+    let [interval, timeout, retries, start_period] = health_settings(h).map(|s| s.used);
     HealthCheck {
         command: test,
-        interval: secs(h.interval).clamp(5, 300),
-        timeout: secs(h.timeout).clamp(2, 60),
-        retries: h.retries.clamp(1, 10),
-        start_period: secs(h.start_period).clamp(0, 300),
+        interval,
+        timeout,
+        retries,
+        start_period,
     }
+}
+
+/// One value of a health check as a target gives it, beside what the spec asked for: the one place
+/// a target's bounds are applied, so that the artifact and the note saying so cannot disagree.
+pub struct Adjusted {
+    pub field: &'static str,
+    /// The spec's value, as the spec spells it.
+    pub asked: String,
+    /// The value given to the target, in `unit`.
+    pub used: u32,
+    pub unit: &'static str,
+    /// What the target accepts, for the note.
+    pub bounds: (u32, u32),
+    pub changed: bool,
+}
+
+impl Adjusted {
+    /// A duration the target takes in whole seconds within `bounds`.
+    pub fn seconds(field: &'static str, d: crate::units::Duration, bounds: (u32, u32)) -> Self {
+        let used = u32::try_from(d.as_secs_ceil())
+            .unwrap_or(u32::MAX)
+            .clamp(bounds.0, bounds.1);
+        Self {
+            field,
+            asked: d.to_string(),
+            used,
+            unit: "s",
+            bounds,
+            changed: u64::from(used) * 1000 != d.as_millis(),
+        }
+    }
+
+    pub fn count(field: &'static str, n: u32, bounds: (u32, u32)) -> Self {
+        let used = n.clamp(bounds.0, bounds.1);
+        Self {
+            field,
+            asked: n.to_string(),
+            used,
+            unit: "",
+            bounds,
+            changed: used != n,
+        }
+    }
+
+    /// `ecs: service `api`: health interval 1s becomes 5s in <what>, which takes whole seconds from 5s to 300s`.
+    #[must_use]
+    pub fn note(&self, who: &str, what: &str) -> String {
+        let (lo, hi, unit) = (self.bounds.0, self.bounds.1, self.unit);
+        let whole = if unit == "s" { "whole seconds " } else { "" };
+        format!(
+            "ecs: {who}: health {} {} becomes {}{unit} in {what}, which takes {whole}from {lo}{unit} to {hi}{unit}",
+            self.field, self.asked, self.used
+        )
+    }
+}
+
+/// The ECS container health check's values: interval, timeout, retries, start period.
+fn health_settings(h: &Health) -> [Adjusted; 4] {
+    [
+        Adjusted::seconds("interval", h.interval, (5, 300)),
+        Adjusted::seconds("timeout", h.timeout, (2, 60)),
+        Adjusted::count("retries", h.retries, (1, 10)),
+        Adjusted::seconds("start_period", h.start_period, (0, 300)),
+    ]
+}
+
+/// Every health-check value the task definitions do not take as the spec says.
+pub fn health_notes(compiled: &Compiled) -> Vec<String> {
+    compiled
+        .model
+        .workloads()
+        .filter_map(|w| w.health.as_ref().map(|h| (w, h)))
+        .flat_map(|(w, h)| {
+            let who = format!(
+                "{} `{}`",
+                if w.kind == WorkloadKind::Job {
+                    "job"
+                } else {
+                    "service"
+                },
+                w.name
+            );
+            health_settings(h)
+                .into_iter()
+                .filter(|a| a.changed)
+                .map(move |a| a.note(&who, "the ECS container health check"))
+        })
+        .collect()
 }
 
 /// The Fargate size for what the containers ask (defaults: 0.25 vCPU, 512 MiB).

@@ -23,7 +23,9 @@ use serde::Serialize;
 
 use crate::compile::Compiled;
 use crate::graph::NodeKind;
-use crate::model::{ImageSource, Model, Resource, ResourceKind, Workload, WorkloadKind};
+use crate::model::{
+    ImageSource, KubernetesSettings, Model, Resource, ResourceKind, Workload, WorkloadKind,
+};
 use crate::output::Artifacts;
 use crate::targets::outputs::{
     EnvSource, HostNaming, Resolved, SecretOrigin, env_source, password_secret, resource_port,
@@ -40,12 +42,12 @@ pub struct Kubernetes;
 const KUBECTL: &str = "registry.k8s.io/kubectl:v1.33.0";
 const WAITER: &str = "stackc-waiter";
 
-/// Services by their cluster DNS name, `<name>.<namespace>.svc`, which resolves from any namespace.
-struct ClusterDns<'a>(&'a str);
+/// Services by their cluster DNS name, `<service>.<namespace>.svc`, which resolves from any namespace.
+struct ClusterDns<'a>(&'a KubernetesSettings);
 
 impl HostNaming for ClusterDns<'_> {
     fn host(&self, name: &Name) -> String {
-        format!("{name}.{}.svc", self.0)
+        format!("{}.{}.svc", self.0.service_name(name), self.0.namespace)
     }
 }
 
@@ -55,14 +57,12 @@ fn expand(model: &Model, parts: Vec<Resolved>) -> Vec<Resolved> {
     parts
         .into_iter()
         .flat_map(|p| match &p {
-            Resolved::Secret(s) => match secret_origin(
-                model,
-                &ClusterDns(model.targets.kubernetes.namespace.as_str()),
-                s,
-            ) {
-                SecretOrigin::Derived(inner) => expand(model, inner),
-                _ => vec![p],
-            },
+            Resolved::Secret(s) => {
+                match secret_origin(model, &ClusterDns(&model.targets.kubernetes), s) {
+                    SecretOrigin::Derived(inner) => expand(model, inner),
+                    _ => vec![p],
+                }
+            }
             Resolved::Text(_) => vec![p],
         })
         .collect()
@@ -122,7 +122,9 @@ impl Target for Kubernetes {
     }
 
     fn notes(&self, compiled: &Compiled) -> Vec<String> {
-        Self::route_notes(compiled)
+        let mut notes = Self::service_name_notes(&compiled.model);
+        notes.extend(Self::route_notes(compiled));
+        notes
     }
 
     fn render(&self, compiled: &Compiled, ctx: &RenderContext) -> Artifacts {
@@ -206,6 +208,34 @@ impl Target for Kubernetes {
 }
 
 impl Kubernetes {
+    /// Services and resources whose Service has another name than theirs (a Service name starts with
+    /// a letter: DNS-1035).
+    fn service_name_notes(model: &Model) -> Vec<String> {
+        let k = &model.targets.kubernetes;
+        let with_service = model
+            .services
+            .values()
+            .filter(|w| w.port.is_some())
+            .map(|w| &w.name)
+            .chain(
+                model
+                    .resources
+                    .values()
+                    .filter(|r| r.external.is_none() && r.kind != ResourceKind::Volume)
+                    .map(|r| &r.name),
+            );
+        with_service
+            .filter_map(|name| {
+                k.service_aliases.get(name).map(|alias| {
+                    format!(
+                        "kubernetes: `{name}` is reached as the Service `{alias}` ({alias}.{}.svc): a Service name must start with a letter",
+                        k.namespace
+                    )
+                })
+            })
+            .collect()
+    }
+
     /// What routing cannot carry over, said at build time.
     fn route_notes(compiled: &Compiled) -> Vec<String> {
         let model = &compiled.model;
@@ -269,11 +299,12 @@ fn environment(model: &Model, w: &Workload) -> (BTreeMap<String, String>, Vec<En
             s.to_ascii_uppercase().replace(['-', '.'], "_")
         )
     };
-    let naming = ClusterDns(model.targets.kubernetes.namespace.as_str());
+    let naming = ClusterDns(&model.targets.kubernetes);
     for (var, value) in &w.env {
         let parts = match env_source(model, &naming, &w.name, var.as_str(), value) {
             EnvSource::Literal(text) => {
-                config.insert(var.to_string(), text.replace("$(", "$$("));
+                // Read through `envFrom`, which does not expand `$(VAR)`: written as it is.
+                config.insert(var.to_string(), text);
                 continue;
             }
             EnvSource::Secret(secret) => expand(model, vec![Resolved::Secret(secret)]),
@@ -286,7 +317,7 @@ fn environment(model: &Model, w: &Workload) -> (BTreeMap<String, String>, Vec<En
         let mut composed = String::new();
         for p in &parts {
             match p {
-                Resolved::Text(t) => composed.push_str(&t.replace("$(", "$$(")),
+                Resolved::Text(t) => composed.push_str(&pod::literal(t)),
                 Resolved::Secret(s) => {
                     helpers.insert(secret_var(s), s.clone());
                     let _ = write!(composed, "$({})", secret_var(s));
@@ -339,13 +370,14 @@ fn waits(compiled: &Compiled, w: &Workload, uid: i64) -> (Vec<Container>, bool) 
                     }
                 };
                 if let Some(port) = port {
+                    let host = model.targets.kubernetes.service_name(target);
                     (
                         images::BUSYBOX,
                         vec![
                             "sh".into(),
                             "-c".into(),
                             format!(
-                                "until nc {target} {port} </dev/null; do echo waiting for {target}; sleep 2; done"
+                                "until nc {host} {port} </dev/null; do echo waiting for {target}; sleep 2; done"
                             ),
                         ],
                     )
@@ -454,7 +486,13 @@ fn workload(
         name: name.to_owned(),
         image: Some(image(model, w)),
         image_pull_policy: Some("IfNotPresent".into()),
-        args: if built { None } else { w.command.clone() },
+        args: if built {
+            None
+        } else {
+            w.command
+                .as_ref()
+                .map(|c| c.iter().map(|a| pod::literal(a)).collect())
+        },
         ports: (!ports.is_empty()).then_some(ports),
         env_from: Some(vec![pod::env_from_config(&config_name)]),
         env: (!env.is_empty()).then_some(env),
@@ -547,7 +585,7 @@ fn workload(
         service_ports.extend(w.ports.iter().map(|p| service_port(&p.name, p.port.get())));
         files.entry("services.yaml").or_default().push(&service(
             model,
-            name,
+            &w.name,
             component,
             service_ports,
             false,
@@ -566,17 +604,20 @@ fn service_port(name: &str, port: u16) -> ServicePort {
     }
 }
 
+/// The `Service` of a service or resource: named by its DNS-1035 Service name, selecting its pods.
 fn service(
     model: &Model,
-    name: &str,
+    name: &Name,
     component: &str,
     ports: Vec<ServicePort>,
     headless: bool,
 ) -> Service {
+    let mut metadata = meta(model, name.as_str(), component);
+    metadata.name = Some(model.targets.kubernetes.service_name(name).to_string());
     Service {
-        metadata: meta(model, name, component),
+        metadata,
         spec: Some(ServiceSpec {
-            selector: Some(selector(model, name)),
+            selector: Some(selector(model, name.as_str())),
             ports: Some(ports),
             cluster_ip: headless.then(|| "None".to_owned()),
             ..ServiceSpec::default()
@@ -698,7 +739,7 @@ fn resource(model: &Model, r: &Resource, files: &mut BTreeMap<&'static str, Docu
         .push(&StatefulSet {
             metadata: meta(model, name, "resource"),
             spec: Some(StatefulSetSpec {
-                service_name: Some(name.to_owned()),
+                service_name: Some(model.targets.kubernetes.service_name(&r.name).to_string()),
                 replicas: Some(1),
                 selector: LabelSelector {
                     match_labels: Some(selector(model, name)),
@@ -735,7 +776,7 @@ fn resource(model: &Model, r: &Resource, files: &mut BTreeMap<&'static str, Docu
         });
     files.entry("services.yaml").or_default().push(&service(
         model,
-        name,
+        &r.name,
         "resource",
         vec![service_port("main", port)],
         true,

@@ -71,7 +71,11 @@ pub fn ingresses(compiled: &Compiled) -> Vec<Ingress> {
                     path_type: kind.to_owned(),
                     backend: IngressBackend {
                         service: Some(IngressServiceBackend {
-                            name: route.service.to_string(),
+                            name: model
+                                .targets
+                                .kubernetes
+                                .service_name(&route.service)
+                                .to_string(),
                             port: Some(ServiceBackendPort {
                                 number: model.services[&route.service]
                                     .port
@@ -110,11 +114,12 @@ pub fn ingresses(compiled: &Compiled) -> Vec<Ingress> {
     if !plain.is_empty() {
         out.push(make(model.name.to_string(), plain, BTreeMap::new()));
     }
-    for route in model
+    let stripped: Vec<&Route> = model
         .routes
         .iter()
         .filter(|r| r.strip_prefix && r.prefix != "/")
-    {
+        .collect();
+    for &route in &stripped {
         let annotations = BTreeMap::from([
             (
                 "nginx.ingress.kubernetes.io/use-regex".to_owned(),
@@ -125,14 +130,38 @@ pub fn ingresses(compiled: &Compiled) -> Vec<Ingress> {
                 "/$2".to_owned(),
             ),
         ]);
-        let path = format!("{}(/|$)(.*)", route.prefix);
+        let path = format!("{}(/|$)(.*)", crate::targets::regex::escape(&route.prefix));
+        // Two stripped routes to one service would make two Ingresses of one name (the last applied
+        // wins): then each name also holds a hash of its prefix.
+        let shared = stripped
+            .iter()
+            .filter(|r| r.service == route.service)
+            .count()
+            > 1;
+        let name = if shared {
+            format!(
+                "{}-{}-{:08x}",
+                model.name,
+                route.service,
+                fnv(&route.prefix)
+            )
+        } else {
+            format!("{}-{}", model.name, route.service)
+        };
         out.push(make(
-            format!("{}-{}", model.name, route.service),
+            name,
             vec![(route, path, "ImplementationSpecific")],
             annotations,
         ));
     }
     out
+}
+
+/// FNV-1a: small and stable across releases, so that names do not change between builds.
+fn fnv(text: &str) -> u32 {
+    text.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
 }
 
 fn tcp(port: u16) -> NetworkPolicyPort {
@@ -402,7 +431,11 @@ pub fn http_route(compiled: &Compiled) -> Option<HttpRoute> {
                 Vec::new()
             },
             backend_refs: vec![BackendRef {
-                name: route.service.to_string(),
+                name: model
+                    .targets
+                    .kubernetes
+                    .service_name(&route.service)
+                    .to_string(),
                 port: model.services[&route.service].port.map_or(0, Port::get),
             }],
         })

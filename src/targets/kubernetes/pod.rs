@@ -112,7 +112,7 @@ fn probe_action(probe: &SpecProbe) -> Probe {
         },
         SpecProbe::Exec { command } => Probe {
             exec: Some(ExecAction {
-                command: Some(command.clone()),
+                command: Some(command.iter().map(|a| literal(a)).collect()),
             }),
             ..Probe::default()
         },
@@ -157,6 +157,14 @@ pub fn port(name: &str, port: u16) -> ContainerPort {
         protocol: Some("TCP".into()),
         ..ContainerPort::default()
     }
+}
+
+/// Kubernetes expands `$(VAR)` in a container's `command`, `args`, `env[].value` and exec probes, and
+/// reads `$$` as `$` there: every `$` of a literal is written `$$`. (`ConfigMap` values reached through
+/// `envFrom` are not expanded, and are written as they are.)
+#[must_use]
+pub fn literal(value: &str) -> String {
+    value.replace('$', "$$")
 }
 
 pub fn env_literal(name: &str, value: String) -> EnvVar {
@@ -269,5 +277,47 @@ pub fn pod(
         restart_policy: Some(restart.to_owned()),
         enable_service_links: Some(false),
         ..PodSpec::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::literal;
+
+    /// Kubernetes' expansion of `command`, `args` and `env[].value` (`third_party/forked/golang/expansion`),
+    /// with every variable defined: `$$` is `$`, `$(NAME)` is the variable's value, any other `$` stays.
+    fn expand(input: &str) -> String {
+        let mut out = String::new();
+        let mut rest = input;
+        while let Some(i) = rest.find('$') {
+            out.push_str(&rest[..i]);
+            let after = &rest[i + 1..];
+            if let Some(tail) = after.strip_prefix('$') {
+                out.push('$');
+                rest = tail;
+            } else if let Some(close) = after.strip_prefix('(').and_then(|a| a.find(')')) {
+                out.push_str("<expanded>");
+                rest = &after[close + 2..];
+            } else {
+                out.push('$');
+                rest = after;
+            }
+        }
+        out + rest
+    }
+
+    #[test]
+    fn literals_survive_expansion() {
+        for text in [
+            "$(HOME)",
+            "$$",
+            "echo $$ $(id) $HOME",
+            "a$",
+            "$($(X))",
+            "$(unclosed",
+        ] {
+            assert_eq!(expand(&literal(text)), text);
+        }
+        assert_ne!(expand("$(HOME)"), "$(HOME)", "the emulation expands");
     }
 }
