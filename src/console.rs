@@ -4,24 +4,32 @@
 
 use std::fmt;
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Prints to stdout. A reader that went away (broken pipe) ends the process quietly with success,
-/// as it chose to stop reading; any other failure (a full disk) ends it with exit 1 and says why.
+/// Set once stdout's reader has gone away: later output is dropped.
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Prints to stdout. A reader that went away (a broken pipe: `stackc graph | head -1`) is not an
+/// error: output stops, and the command still ends with its own exit code (so `build --check |
+/// head` still fails when the folder is out of date). Any other failure (a full disk) ends the
+/// process with exit 1 and says why.
 pub fn stdout(args: fmt::Arguments<'_>) {
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return;
+    }
     let mut out = io::stdout().lock();
-    if let Err(e) = out.write_fmt(args).and_then(|()| out.flush()) {
-        exit_on_stdout_error(&e);
+    match out.write_fmt(args).and_then(|()| out.flush()) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+            STDOUT_CLOSED.store(true, Ordering::Relaxed);
+        }
+        Err(e) => {
+            stderr(format_args!(
+                "error: cannot write to standard output: {e}\n"
+            ));
+            std::process::exit(1);
+        }
     }
-}
-
-fn exit_on_stdout_error(e: &io::Error) -> ! {
-    if e.kind() == io::ErrorKind::BrokenPipe {
-        std::process::exit(0);
-    }
-    stderr(format_args!(
-        "error: cannot write to standard output: {e}\n"
-    ));
-    std::process::exit(1);
 }
 
 /// Prints to stderr; a failure is ignored, since there is nowhere left to report it and the

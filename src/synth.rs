@@ -39,3 +39,48 @@ pub fn spec(services: usize) -> String {
     s.push_str("\n[environments.prod]\nresources.db = { external = true, outputs = { url = { secret = \"db-url\" } } }\n");
     s
 }
+
+/// A chain of `services` services, each waiting for the next: the deepest dependency graph.
+#[must_use]
+pub fn chain(services: usize) -> String {
+    let mut s = String::from("[stack]\nname = \"chain\"\n");
+    for i in 0..services {
+        let _ = writeln!(s, "[services.s{i}]\nimage = \"nginx:1\"");
+        if i + 1 < services {
+            let _ = writeln!(s, "depends_on = [\"s{}\"]", i + 1);
+        }
+    }
+    s
+}
+
+/// A spec with `errors` errors (environment variable names that are not valid), for diagnostics.
+#[must_use]
+pub fn errors(errors: usize) -> String {
+    let env: Vec<String> = (0..errors)
+        .map(|i| format!("\"bad-{i}\" = \"x\""))
+        .collect();
+    format!(
+        "[stack]\nname = \"e\"\n[services.a]\nimage = \"nginx:1\"\nenv = {{ {} }}\n",
+        env.join(", ")
+    )
+}
+
+/// The Compose file equivalent to [`spec`]: the one the Compose target renders from it (for comparing
+/// stackc with `docker compose config` on the same stack).
+#[must_use]
+pub fn compose(services: usize) -> String {
+    use crate::targets::Target as _;
+    let source = crate::source::SourceFile::new("stack.toml", spec(services));
+    let compiled = crate::compile::compile(&source, None)
+        .ok()
+        .and_then(|o| o.compiled)
+        .expect("the synthetic spec compiles");
+    let context = crate::targets::RenderContext::new(
+        std::path::Path::new("stack.toml"),
+        std::path::Path::new("."),
+    );
+    crate::targets::compose::Compose
+        .render(&compiled, &context)
+        .remove("compose/compose.yaml")
+        .expect("the Compose target writes compose.yaml")
+}

@@ -129,6 +129,17 @@ impl Moto {
         )
     }
 
+    /// How many calls of each operation since the last reset.
+    fn operations(&self) -> std::collections::BTreeMap<String, u64> {
+        let v: serde_json::Value =
+            serde_json::from_str(&http(self.proxy_port, "GET", "/__proxy/stats", "")).unwrap();
+        let mut counts = std::collections::BTreeMap::new();
+        for op in v["operations"].as_array().unwrap() {
+            *counts.entry(op.as_str().unwrap().to_owned()).or_default() += 1;
+        }
+        counts
+    }
+
     fn fault(&self, spec: &str) {
         http(self.proxy_port, "POST", "/__proxy/fault", spec);
     }
@@ -350,7 +361,10 @@ fn apply_is_idempotent_plans_exact_changes_and_destroys_only_its_own() {
         serde_json::json!(["8088 1 /admin /admin/*", "8088 2 /api /api/*", "8088 3 /*"])
     );
 
-    ok(&moto.stackc(&["destroy", &changed, "--yes"]), "destroy");
+    ok(
+        &moto.stackc(&["destroy", &changed, "--yes", "--allow-data-loss"]),
+        "destroy",
+    );
     let state = moto.state();
     assert_eq!(state["services"], serde_json::json!({}));
     assert_eq!(state["clusters"], serde_json::json!([]));
@@ -534,7 +548,7 @@ fn every_ecs_example_applies_plans_clean_and_destroys() {
             assert_eq!(out.status.code(), Some(0), "{name}: {plan:#}");
         }
         ok(
-            &moto.stackc(&["destroy", &spec, "--yes"]),
+            &moto.stackc(&["destroy", &spec, "--yes", "--allow-data-loss"]),
             &format!("{name}: destroy"),
         );
         let state = moto.state_in(&region);
@@ -633,7 +647,7 @@ fn foreign_resources_with_the_stacks_names_are_never_changed_or_deleted() {
         assert!(plan.contains(problem), "{problem}\nmissing from:\n{plan}");
     }
     assert!(
-        plan.contains("tag it stackc:stack=shop and stackc:resource=service/web"),
+        plan.contains("tag it stackc:stack=shop, stackc:env=- and stackc:resource=service/web"),
         "{plan}"
     );
     // Nothing is planned for what is not the stack's.
@@ -656,8 +670,8 @@ fn foreign_resources_with_the_stacks_names_are_never_changed_or_deleted() {
     ok(&out, "destroy");
     let said = common::text(&out.stdout);
     for kept in [
-        "= log group /stackc/shop is not tagged stackc:stack=shop: left alone",
-        "= ECS service shop_web is not tagged stackc:stack=shop: left alone",
+        "= log group /stackc/shop is not tagged stackc:stack=shop and stackc:env=-: left alone",
+        "= ECS service shop_web is not tagged stackc:stack=shop and stackc:env=-: left alone",
         "= ECS cluster arn:",
     ] {
         assert!(said.contains(kept), "{kept}\nmissing from:\n{said}");
@@ -755,7 +769,7 @@ fn stacks_with_colliding_names_coexist_and_destroy_independently() {
     assert_eq!(both["targetGroups"].as_array().unwrap().len(), 2);
 
     // ab goes; ab-c is untouched and still plans clean. The cluster runs ab-c's service: it stays.
-    let out = moto.stackc(&["destroy", &a, "--yes"]);
+    let out = moto.stackc(&["destroy", &a, "--yes", "--allow-data-loss"]);
     ok(&out, "destroy ab");
     assert!(
         common::text(&out.stdout)
@@ -792,7 +806,10 @@ fn stacks_with_colliding_names_coexist_and_destroy_independently() {
     assert_eq!(only_b["loadBalancers"], serde_json::json!(["ab-c"]));
     assert_eq!(only_b["clusters"], serde_json::json!(["shared"]));
 
-    ok(&moto.stackc(&["destroy", &b, "--yes"]), "destroy ab-c");
+    ok(
+        &moto.stackc(&["destroy", &b, "--yes", "--allow-data-loss"]),
+        "destroy ab-c",
+    );
     let none = moto.state();
     for kind in [
         "loadBalancers",
@@ -939,4 +956,293 @@ fn wait_timeouts_out_of_range_are_refused_before_anything_runs() {
             "{stderr}"
         );
     }
+}
+
+/// A no-op plan reads in batches where the APIs allow it: its cost grows with services / batch size,
+/// not with services (issue 15: 132 calls for 100 services before batching).
+#[test]
+fn a_no_op_plan_of_100_services_makes_at_most_40_calls() {
+    let Some(moto) = Moto::start() else { return };
+    moto.reset();
+    let dir = tempfile::tempdir().unwrap();
+    let text = stackc::synth::spec(100)
+        + &format!("\n[targets.ecs]\nregion = \"{REGION}\"\ncluster = \"synthetic\"\n");
+    let spec = spec_file(dir.path(), "stack.toml", &text);
+    ok(&moto.stackc(&["apply", &spec, "--yes"]), "apply");
+    moto.stats_reset();
+    let out = moto.stackc(&["plan", &spec, "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::text(&out.stdout));
+    let (calls, mutating) = moto.stats();
+    let operations = moto.operations();
+    eprintln!("no-op plan of 100 services: {calls} API calls: {operations:?}");
+    assert_eq!(mutating, 0);
+    assert!(calls <= 40, "{calls} calls: {operations:?}");
+}
+
+/// What of a state belongs to one deployment of the weather example, by its names: the services,
+/// target groups, load balancers, security groups, file systems, parameters, log groups and
+/// namespaces.
+fn deployment_of(state: &serde_json::Value, env: &str) -> serde_json::Value {
+    let keys = |kind: &str, keep: &dyn Fn(&str) -> bool| -> Vec<String> {
+        let v = &state[kind];
+        let all: Vec<String> = match v {
+            serde_json::Value::Object(m) => m.keys().cloned().collect(),
+            serde_json::Value::Array(a) => a
+                .iter()
+                .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        };
+        all.into_iter().filter(|k| keep(k)).collect()
+    };
+    let dash = format!("weather-{env}");
+    let under = format!("weather_{env}_");
+    let path = format!("/stackc/weather/{env}");
+    serde_json::json!({
+        "services": keys("services", &|k| k.starts_with(&format!("{dash}/"))),
+        "serviceDetails": state["services"].as_object().unwrap().iter()
+            .filter(|(k, _)| k.starts_with(&format!("{dash}/")))
+            .map(|(_, v)| v.clone()).collect::<Vec<_>>(),
+        "targetGroups": keys("targetGroups", &|k| k.starts_with(&format!("{dash}-"))),
+        "loadBalancers": keys("loadBalancers", &|k| k.starts_with(&format!("{dash}-"))),
+        "securityGroups": keys("securityGroups", &|k| k.starts_with(&under)),
+        "fileSystems": keys("fileSystems", &|k| k.contains(&format!("stackc-weather_{env}"))),
+        "parameters": keys("parameters", &|k| k.starts_with(&format!("{path}/"))),
+        "logGroups": keys("logGroups", &|k| k == path),
+        "namespaces": keys("namespaces", &|k| k == dash),
+        "clusters": keys("clusters", &|k| k == dash),
+    })
+}
+
+/// A plan with no changes but the rule transforms moto does not keep (see above).
+fn clean_on_moto(moto: &Moto, spec: &str, env: &str) {
+    let out = moto.stackc(&["plan", spec, "--env", env, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::text(&out.stderr));
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for c in plan["changes"].as_array().unwrap() {
+        let fields = c["fields"].as_array().cloned().unwrap_or_default();
+        assert!(
+            c["action"] == "update"
+                && !fields.is_empty()
+                && fields
+                    .iter()
+                    .all(|f| f["field"].as_str().unwrap().starts_with("Transforms")),
+            "{env}: {plan:#}"
+        );
+    }
+    assert!(plan.get("notes").is_none(), "{env}: {plan:#}");
+}
+
+/// Staging and production of one stack in one account and region are two deployments: each plans
+/// clean beside the other, destroying one leaves every resource of the other as it was, and data
+/// is deleted only with --allow-data-loss, by destroy and by an apply alike.
+#[test]
+fn environments_deploy_side_by_side_and_data_is_deleted_only_when_allowed() {
+    let Some(moto) = Moto::start() else { return };
+    moto.reset();
+    let region = "us-west-2";
+    let dir = tempfile::tempdir().unwrap();
+    let text = without_subnets(&common::root().join("examples/weather/stack.toml"));
+    let spec = spec_file(dir.path(), "stack.toml", &text);
+    let put = |name: &str| {
+        moto.boto(&format!(
+            "boto3.client('ssm', endpoint_url='{}', region_name='{region}', aws_access_key_id='t', aws_secret_access_key='t').put_parameter(Name='{name}', Value='v', Type='SecureString')",
+            moto.direct()
+        ));
+    };
+    put("/stackc/weather/staging/weather-api-key");
+    put("/stackc/weather/production/weather-api-key");
+    put("/stackc/weather/production/weather-redis-url");
+
+    ok(
+        &moto.stackc(&["apply", &spec, "--env", "staging", "--yes"]),
+        "apply staging",
+    );
+    let only_staging = moto.state_in(region);
+    ok(
+        &moto.stackc(&["apply", &spec, "--env", "production", "--yes"]),
+        "apply production",
+    );
+    clean_on_moto(&moto, &spec, "staging");
+    clean_on_moto(&moto, &spec, "production");
+    let both = moto.state_in(region);
+    let (staging, production) = (
+        deployment_of(&both, "staging"),
+        deployment_of(&both, "production"),
+    );
+    // Production's apply changed nothing of staging's.
+    assert_eq!(deployment_of(&only_staging, "staging"), staging);
+    // Staging runs its cache, production's is external.
+    assert_eq!(
+        staging["services"].as_array().unwrap().len(),
+        3,
+        "{staging:#}"
+    );
+    for d in [&staging, &production] {
+        for kind in [
+            "loadBalancers",
+            "clusters",
+            "namespaces",
+            "logGroups",
+            "fileSystems",
+        ] {
+            assert_eq!(d[kind].as_array().unwrap().len(), 1, "{kind}: {d:#}");
+        }
+        assert_eq!(d["targetGroups"].as_array().unwrap().len(), 2, "{d:#}");
+    }
+    // Redis runs without a password here: the only parameter is the user's.
+    assert_eq!(
+        staging["parameters"],
+        serde_json::json!(["/stackc/weather/staging/weather-api-key"])
+    );
+    assert_eq!(
+        production["services"],
+        serde_json::json!([
+            "weather-production/weather_production_backend",
+            "weather-production/weather_production_frontend"
+        ])
+    );
+
+    // Staging goes, but its data: production is untouched.
+    let out = moto.stackc(&["destroy", &spec, "--env", "staging", "--yes"]);
+    ok(&out, "destroy staging");
+    let said = common::text(&out.stdout);
+    for kept in [
+        "= efs: kept with its data (EFS file system fs-",
+        "the data of cache-data, models)",
+        "= log-group: kept with its data",
+        "= security-group/stackc-efs: kept, the file system's mount targets use it",
+    ] {
+        assert!(said.contains(kept), "{kept}\nmissing from:\n{said}");
+    }
+    assert!(
+        common::text(&out.stderr).contains("--env staging --allow-data-loss --yes"),
+        "{}",
+        common::text(&out.stderr)
+    );
+    let after = moto.state_in(region);
+    assert_eq!(deployment_of(&after, "production"), production);
+    let left = deployment_of(&after, "staging");
+    for kind in [
+        "services",
+        "loadBalancers",
+        "targetGroups",
+        "clusters",
+        "namespaces",
+    ] {
+        assert_eq!(left[kind], serde_json::json!([]), "{kind}: {left:#}");
+    }
+    assert_eq!(left["fileSystems"], staging["fileSystems"]);
+    assert_eq!(left["logGroups"], staging["logGroups"]);
+    assert_eq!(left["parameters"], staging["parameters"]);
+    assert_eq!(
+        left["securityGroups"],
+        serde_json::json!(["weather_staging_stackc-efs"])
+    );
+    // With the flag the data goes too; the user's secret stays, production still.
+    ok(
+        &moto.stackc(&[
+            "destroy",
+            &spec,
+            "--env",
+            "staging",
+            "--yes",
+            "--allow-data-loss",
+        ]),
+        "destroy staging's data",
+    );
+    let after = moto.state_in(region);
+    assert_eq!(deployment_of(&after, "production"), production);
+    let left = deployment_of(&after, "staging");
+    for kind in ["fileSystems", "logGroups", "securityGroups"] {
+        assert_eq!(left[kind], serde_json::json!([]), "{kind}: {left:#}");
+    }
+    assert_eq!(
+        left["parameters"],
+        serde_json::json!(["/stackc/weather/staging/weather-api-key"])
+    );
+
+    // Production loses its only volume: the file system would go with the models on it.
+    let no_models = text
+        .replace("volumes = { \"/models\" = \"models\" }\n", "")
+        .replace(
+            "[resources.models]\ntype = \"volume\"\nstorage = \"2Gi\"\n",
+            "",
+        );
+    assert_ne!(no_models, text);
+    let changed = spec_file(dir.path(), "no-models.toml", &no_models);
+    let out = moto.stackc(&["plan", &changed, "--env", "production", "--format", "json"]);
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let efs = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["resource"] == "efs")
+        .unwrap_or_else(|| panic!("{plan:#}"));
+    assert_eq!(efs["action"], "delete");
+    assert_eq!(efs["data_loss"], true, "{plan:#}");
+    let out = moto.stackc(&["plan", &changed, "--env", "production"]);
+    assert!(
+        common::text(&out.stdout).contains("-! delete efs (destroys data: EFS file system"),
+        "{}",
+        common::text(&out.stdout)
+    );
+    moto.stats_reset();
+    let out = moto.stackc(&["apply", &changed, "--env", "production", "--yes"]);
+    assert_eq!(out.status.code(), Some(1), "{}", common::text(&out.stderr));
+    assert!(
+        common::text(&out.stderr)
+            .contains("the plan destroys data (marked -!); nothing was changed"),
+        "{}",
+        common::text(&out.stderr)
+    );
+    assert_eq!(moto.stats().1, 0, "apply changed something");
+    assert_eq!(
+        deployment_of(&moto.state_in(region), "production"),
+        production
+    );
+    ok(
+        &moto.stackc(&[
+            "apply",
+            &changed,
+            "--env",
+            "production",
+            "--yes",
+            "--allow-data-loss",
+        ]),
+        "apply with --allow-data-loss",
+    );
+    let after = deployment_of(&moto.state_in(region), "production");
+    assert_eq!(after["fileSystems"], serde_json::json!([]), "{after:#}");
+    assert_eq!(after["services"], production["services"]);
+
+    // A deployment from before environments were deployments: its resources carry the stack's tag
+    // alone. An environment notes it beside itself; the base, whose names it has, refuses it until
+    // it is adopted by its env tag.
+    moto.boto(&format!(
+        "boto3.client('logs', endpoint_url='{}', region_name='{region}', aws_access_key_id='t', aws_secret_access_key='t').create_log_group(logGroupName='/stackc/weather', tags={{'stackc:stack': 'weather'}})",
+        moto.direct()
+    ));
+    let out = moto.stackc(&["plan", &changed, "--env", "production"]);
+    let said = common::text(&out.stdout);
+    assert!(
+        said.contains("note: stack `weather` has a deployment made by a stackc from before environments were deployments (log group /stackc/weather")
+            && said.contains("`stackc destroy --env production`"),
+        "{said}"
+    );
+    let out = moto.stackc(&["plan", &changed]);
+    let said = common::text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("! log-group: log group /stackc/weather exists and was deployed by a stackc from before environments were deployments")
+            && said.contains("tag it stackc:env=- to adopt it"),
+        "{said}"
+    );
+    moto.boto(&format!(
+        "c = boto3.client('logs', endpoint_url='{}', region_name='{region}', aws_access_key_id='t', aws_secret_access_key='t')\n\
+         c.tag_log_group(logGroupName='/stackc/weather', tags={{'stackc:env': '-'}})",
+        moto.direct()
+    ));
+    let said = common::text(&moto.stackc(&["plan", &changed]).stdout);
+    assert!(!said.contains("! log-group"), "{said}");
 }

@@ -189,31 +189,12 @@ fn docker_ready() -> bool {
 
 /// Builds the example's artifacts and starts it.
 fn up(example: &str, scratch: &Path, user_secrets: &[(&str, &str)]) -> Stack {
-    let out = scratch.join(example);
-    let built = common::stackc(&[
-        "build",
-        &format!("examples/{example}/stack.toml"),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert!(built.status.success(), "{}", common::text(&built.stderr));
-    let dir = out.join("compose");
-    std::fs::create_dir_all(dir.join("secrets")).unwrap();
-    for (name, value) in user_secrets {
-        std::fs::write(dir.join("secrets").join(name), value).unwrap();
-    }
-    let init = Command::new("sh")
-        .arg("init-secrets.sh")
-        .current_dir(&dir)
-        .output()
-        .unwrap();
-    assert!(
-        init.status.success(),
-        "init-secrets.sh: {}",
-        common::text(&init.stderr)
+    let (stack, started) = start(
+        &common::root().join(format!("examples/{example}/stack.toml")),
+        None,
+        &scratch.join(example),
+        user_secrets,
     );
-    let stack = Stack { dir };
-    let started = compose(&stack.dir, &["up", "-d", "--build"]);
     assert!(
         started.status.success(),
         "up failed:\n{}\n{}",
@@ -221,6 +202,139 @@ fn up(example: &str, scratch: &Path, user_secrets: &[(&str, &str)]) -> Stack {
         stack.logs()
     );
     stack
+}
+
+/// Builds a spec (in one environment) into `out` and runs `up`: the stack, and what `up` said.
+fn start(
+    spec: &Path,
+    env: Option<&str>,
+    out: &Path,
+    user_secrets: &[(&str, &str)],
+) -> (Stack, Output) {
+    let mut args = vec!["build", spec.to_str().unwrap(), "-o", out.to_str().unwrap()];
+    if let Some(env) = env {
+        args.extend(["--env", env]);
+    }
+    let built = common::stackc(&args);
+    assert!(built.status.success(), "{}", common::text(&built.stderr));
+    let dir = out.join("compose");
+    std::fs::create_dir_all(dir.join("secrets")).unwrap();
+    for (name, value) in user_secrets {
+        std::fs::write(dir.join("secrets").join(name), value).unwrap();
+    }
+    // A stack without secrets has no init-secrets.sh.
+    if dir.join("init-secrets.sh").exists() {
+        let init = Command::new("sh")
+            .arg("init-secrets.sh")
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        assert!(
+            init.status.success(),
+            "init-secrets.sh: {}",
+            common::text(&init.stderr)
+        );
+    }
+    let stack = Stack { dir };
+    let started = compose(&stack.dir, &["up", "-d", "--build"]);
+    (stack, started)
+}
+
+/// A small stack of three environments: a built service with a Redis (its data on a volume) behind
+/// the gateway; `clash` publishes the gateway on staging's port.
+const PAIR: &str = r#"[stack]
+name = "pair"
+
+[services.api]
+build = { context = "backend", runtime = "python", version = "3.11", entry = "app.main" }
+command = ["python", "-m", "app.main"]
+port = 8000
+env = { REDIS_URL = "${resources.cache.url}" }
+health = { http = "/health", interval = "2s", timeout = "2s", retries = 30 }
+
+[resources.cache]
+type = "redis"
+version = "7"
+
+[routes]
+"/api" = { service = "api", strip_prefix = true }
+
+[gateway]
+port = 18080
+
+[environments.staging]
+gateway.port = 18081
+
+[environments.production]
+gateway.port = 18082
+
+[environments.clash]
+gateway.port = 18081
+"#;
+
+/// Two environments of one stack on one engine: distinct projects, so distinct containers, networks
+/// and volumes (each counts its own hits in its own Redis); a third on a taken port fails with
+/// Docker's own words.
+fn environments_side_by_side(scratch: &Path) {
+    let dir = scratch.join("pair");
+    std::fs::create_dir_all(dir.join("backend/app")).unwrap();
+    for file in ["__init__.py", "main.py"] {
+        std::fs::copy(
+            common::root()
+                .join("examples/weather/backend/app")
+                .join(file),
+            dir.join("backend/app").join(file),
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.join("backend/requirements.txt"), "").unwrap();
+    let spec = dir.join("stack.toml");
+    std::fs::write(&spec, PAIR).unwrap();
+    let mut running = Vec::new();
+    for env in ["staging", "production"] {
+        let (stack, started) = start(&spec, Some(env), &dir.join(format!("dist-{env}")), &[]);
+        assert!(
+            started.status.success(),
+            "{env}: up failed:\n{}\n{}",
+            common::text(&started.stderr),
+            stack.logs()
+        );
+        running.push(stack);
+    }
+    for stack in &running {
+        stack.wait_ready(&["stackc-probe"], Duration::from_mins(5));
+    }
+    for port in [18081, 18082] {
+        for hit in 1..=2 {
+            let forecast = http(port, "GET", "/api/forecast", &[]);
+            assert!(
+                forecast.status == 200 && forecast.body.contains(&format!("\"hits\": {hit}")),
+                "{port}: {} {}",
+                forecast.status,
+                forecast.body
+            );
+        }
+    }
+    let volumes = Command::new("docker")
+        .args(["volume", "ls", "--format", "{{.Name}}"])
+        .output()
+        .unwrap();
+    let volumes = common::text(&volumes.stdout);
+    for project in ["pair-staging", "pair-production"] {
+        assert!(
+            volumes
+                .lines()
+                .any(|v| v.starts_with(&format!("{project}_"))),
+            "no volume of {project}: {volumes}"
+        );
+    }
+    let (clash, started) = start(&spec, Some("clash"), &dir.join("dist-clash"), &[]);
+    let said = common::text(&started.stderr);
+    assert!(
+        !started.status.success() && said.contains("port is already allocated"),
+        "clash: {said}"
+    );
+    drop(clash);
 }
 
 fn check_cors(port: u16, path: &str, allowed: &str) {
@@ -341,4 +455,6 @@ fn examples_run_on_docker() {
         );
         check_cors(8080, "/api/forecast", "https://weather.example.com");
     }
+
+    environments_side_by_side(scratch.path());
 }

@@ -3,9 +3,9 @@
 //!
 //! A short run is part of `cargo test`. A long run: `STACKC_FUZZ_SECONDS=600 cargo test --release --test fuzz`.
 
-mod common;
 #[path = "support/artifact_oracle.rs"]
 mod artifact_oracle;
+mod common;
 
 use std::time::{Duration, Instant};
 

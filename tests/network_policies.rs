@@ -82,3 +82,97 @@ fn network_policies_allow_exactly_the_graph_edges() {
         assert_eq!(egress, expected, "{example}: egress");
     }
 }
+
+/// Every label selector in a JSON value, with the path to it.
+fn selectors<'a>(
+    v: &'a serde_json::Value,
+    path: &str,
+    out: &mut Vec<(String, &'a serde_json::Value)>,
+) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, item) in m {
+                let here = format!("{path}.{k}");
+                if k == "podSelector" || k == "namespaceSelector" {
+                    out.push((here.clone(), item));
+                }
+                selectors(item, &here, out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                selectors(item, &format!("{path}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Each environment is its own namespace by default, and its policies select pods of its own
+/// deployment only: pod selectors name the deployment's `instance`, and the only namespaces selected
+/// are kube-system's (DNS) and the ingress controller's, never another environment's.
+#[test]
+fn environments_get_their_own_namespace_and_policies_select_only_their_pods() {
+    for example in ["shop", "weather"] {
+        let spec = common::root().join(format!("examples/{example}/stack.toml"));
+        let source = SourceFile::read(&spec).unwrap();
+        let envs: Vec<String> = std::fs::read_to_string(&spec)
+            .unwrap()
+            .parse::<toml::Table>()
+            .unwrap()["environments"]
+            .as_table()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        assert!(envs.len() >= 2, "{example}");
+        let mut namespaces = BTreeSet::new();
+        for env in &envs {
+            let compiled = compile::compile(&source, Some(env))
+                .unwrap()
+                .compiled
+                .unwrap();
+            let deployment = format!("{example}-{env}");
+            assert_eq!(
+                compiled.model.targets.kubernetes.namespace.as_str(),
+                deployment
+            );
+            namespaces.insert(deployment.clone());
+            let ingress_ns = compiled.model.targets.kubernetes.ingress_namespace.clone();
+            for policy in network_policies(&compiled) {
+                let policy = serde_json::to_value(&policy).unwrap();
+                assert_eq!(policy["metadata"]["namespace"], deployment.as_str());
+                let mut found = Vec::new();
+                selectors(&policy["spec"], "spec", &mut found);
+                for (path, selector) in found {
+                    let labels = selector["matchLabels"].as_object();
+                    if path.ends_with("namespaceSelector") {
+                        let ns = labels
+                            .and_then(|l| l.get("kubernetes.io/metadata.name"))
+                            .and_then(|n| n.as_str())
+                            .unwrap_or_else(|| panic!("{example}/{env} {path}: {selector}"));
+                        assert!(
+                            ns == "kube-system" || ns == ingress_ns,
+                            "{example}/{env} {path} selects namespace {ns}"
+                        );
+                    } else if let Some(labels) = labels.filter(|l| !l.is_empty()) {
+                        // A pod in this namespace, or the ingress controller's / DNS pods.
+                        if labels.contains_key("app.kubernetes.io/name")
+                            && labels.get("app.kubernetes.io/managed-by").is_none()
+                            && !labels.contains_key("k8s-app")
+                        {
+                            assert_eq!(
+                                labels
+                                    .get("app.kubernetes.io/instance")
+                                    .and_then(|i| i.as_str()),
+                                Some(deployment.as_str()),
+                                "{example}/{env} {path}: {selector}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(namespaces.len(), envs.len(), "{example}: {namespaces:?}");
+    }
+}

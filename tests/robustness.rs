@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::fmt::Write as _;
 use std::process::{Command, Stdio};
 
 use common::{stackc, text};
@@ -25,7 +26,11 @@ fn no_panic(out: &std::process::Output) {
         !stderr.contains("panicked") && !stderr.contains("overflowed its stack"),
         "{stderr}"
     );
-    assert!(matches!(out.status.code(), Some(0..=2)), "{:?}: {stderr}", out.status);
+    assert!(
+        matches!(out.status.code(), Some(0..=2)),
+        "{:?}: {stderr}",
+        out.status
+    );
 }
 
 #[test]
@@ -46,7 +51,12 @@ fn a_closed_stdout_ends_quietly() {
         drop(child.stdout.take());
         let out = child.wait_with_output().unwrap();
         no_panic(&out);
-        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
     }
 }
 
@@ -54,11 +64,7 @@ fn a_closed_stdout_ends_quietly() {
 #[test]
 fn a_full_disk_is_an_error_not_a_panic() {
     let full = std::fs::File::create("/dev/full").unwrap();
-    let out = bin()
-        .arg("schema")
-        .stdout(full)
-        .output()
-        .unwrap();
+    let out = bin().arg("schema").stdout(full).output().unwrap();
     no_panic(&out);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("cannot write to standard output"));
@@ -78,7 +84,9 @@ fn diagnostics_past_column_65535_render() {
     let long = "x".repeat(70_000);
     let spec = spec_file(
         &dir,
-        &format!("[stack]\nname = \"x\"\n[services.a]\nimage = \"nginx:1\"\nenv = {{ A = \"{long}\", \"b-c\" = \"1\" }}\n"),
+        &format!(
+            "[stack]\nname = \"x\"\n[services.a]\nimage = \"nginx:1\"\nenv = {{ A = \"{long}\", \"b-c\" = \"1\" }}\n"
+        ),
     );
     let out = stackc(&["check", &spec]);
     no_panic(&out);
@@ -97,8 +105,7 @@ fn columns_count_characters_after_a_bom_and_on_non_ascii_lines() {
     );
     let human = text(&stackc(&["check", &spec]).stderr);
     let json: serde_json::Value =
-        serde_json::from_str(&text(&stackc(&["check", &spec, "--format", "json"]).stdout))
-            .unwrap();
+        serde_json::from_str(&text(&stackc(&["check", &spec, "--format", "json"]).stdout)).unwrap();
     let columns: Vec<String> = json["diagnostics"]
         .as_array()
         .unwrap()
@@ -107,7 +114,10 @@ fn columns_count_characters_after_a_bom_and_on_non_ascii_lines() {
         .collect();
     assert_eq!(columns, ["stack.toml:6:9", "stack.toml:6:20"], "{json:#}");
     for at in &columns {
-        assert!(human.contains(at.as_str()), "human output agrees with JSON on {at}: {human}");
+        assert!(
+            human.contains(at.as_str()),
+            "human output agrees with JSON on {at}: {human}"
+        );
     }
 }
 
@@ -118,14 +128,15 @@ fn a_100000_service_chain_and_cycle_check_without_overflow() {
     let mut chain = String::from("[stack]\nname = \"chain\"\n");
     let mut cycle = chain.clone();
     for i in 0..n {
-        chain.push_str(&format!("[services.s{i}]\nimage = \"nginx:1\"\n"));
+        let _ = write!(chain, "[services.s{i}]\nimage = \"nginx:1\"\n");
         if i + 1 < n {
-            chain.push_str(&format!("depends_on = [\"s{}\"]\n", i + 1));
+            let _ = writeln!(chain, "depends_on = [\"s{}\"]", i + 1);
         }
-        cycle.push_str(&format!(
-            "[services.s{i}]\nimage = \"nginx:1\"\ndepends_on = [\"s{}\"]\n",
+        let _ = writeln!(
+            cycle,
+            "[services.s{i}]\nimage = \"nginx:1\"\ndepends_on = [\"s{}\"]",
             (i + 1) % n
-        ));
+        );
     }
     let out = stackc(&["check", &spec_file(&dir, &chain)]);
     no_panic(&out);
@@ -134,7 +145,11 @@ fn a_100000_service_chain_and_cycle_check_without_overflow() {
     no_panic(&out);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("dependency cycle: s0 -> s1 -> s2"), "{}", &stderr[..500.min(stderr.len())]);
+    assert!(
+        stderr.contains("dependency cycle: s0 -> s1 -> s2"),
+        "{}",
+        &stderr[..500.min(stderr.len())]
+    );
     assert!(stderr.contains("the first 32 of its 100000 edges are marked"));
 }
 
@@ -143,10 +158,15 @@ fn many_diagnostics_render_in_linear_time() {
     // 40,000 errors took 139 s (miette rescanned the file per diagnostic); now well under that even
     // in a debug build. A loose bound: this is a regression test, not a benchmark.
     let dir = tempfile::tempdir().unwrap();
-    let env: Vec<String> = (0..20_000).map(|i| format!("\"bad-{i}\" = \"x\"")).collect();
+    let env: Vec<String> = (0..20_000)
+        .map(|i| format!("\"bad-{i}\" = \"x\""))
+        .collect();
     let spec = spec_file(
         &dir,
-        &format!("[stack]\nname = \"e\"\n[services.a]\nimage = \"nginx:1\"\nenv = {{ {} }}\n", env.join(", ")),
+        &format!(
+            "[stack]\nname = \"e\"\n[services.a]\nimage = \"nginx:1\"\nenv = {{ {} }}\n",
+            env.join(", ")
+        ),
     );
     let start = std::time::Instant::now();
     let out = stackc(&["check", &spec]);
@@ -158,10 +178,130 @@ fn many_diagnostics_render_in_linear_time() {
 #[test]
 fn usage_errors_with_detailed_exitcode_exit_1() {
     // 2 means "changes pending" to the script that asked for detailed exit codes.
-    let out = stackc(&["plan", "examples/shop/stack.toml", "--detailed-exitcode", "--nope"]);
+    let out = stackc(&[
+        "plan",
+        "examples/shop/stack.toml",
+        "--detailed-exitcode",
+        "--nope",
+    ]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let out = stackc(&["plan", "examples/shop/stack.toml", "--nope"]);
     assert_eq!(out.status.code(), Some(2));
     let out = stackc(&["--help"]);
     assert_eq!(out.status.code(), Some(0));
+}
+
+/// A spec's file name is quoted in every generated header: a newline in it must not become a line
+/// of `init-secrets.sh` (a command), `compose.yaml` (a key) or `nginx.conf` (a directive).
+#[test]
+fn a_spec_file_name_cannot_inject_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = common::root().join("examples/shop");
+    for sub in ["api", "web"] {
+        copy_dir(&src.join(sub), &dir.path().join(sub));
+    }
+    let name = "s\ntouch PWNED\n  injected: key\n#.toml";
+    let spec = dir.path().join(name);
+    std::fs::copy(src.join("stack.toml"), &spec).unwrap();
+    let out_dir = dir.path().join("dist");
+    let out = stackc(&[
+        "build",
+        spec.to_str().unwrap(),
+        "-o",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let mut checked = 0;
+    for entry in walk(&out_dir) {
+        let body = std::fs::read_to_string(&entry).unwrap();
+        assert!(
+            !body
+                .lines()
+                .any(|l| l == "touch PWNED" || l.trim() == "injected: key"),
+            "{}:\n{body}",
+            entry.display()
+        );
+        checked += 1;
+    }
+    assert!(checked > 10);
+}
+
+/// `build --check | head`: output stops when the reader goes away, the verdict does not.
+#[test]
+fn a_closed_stdout_keeps_the_commands_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().to_str().unwrap();
+    assert!(
+        stackc(&["build", "examples/shop/stack.toml", "-o", out_dir])
+            .status
+            .success()
+    );
+    std::fs::remove_file(dir.path().join("compose/compose.yaml")).unwrap();
+    let mut child = bin()
+        .args([
+            "build",
+            "examples/shop/stack.toml",
+            "-o",
+            out_dir,
+            "--check",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    no_panic(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "still out of date: {}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn check_into_a_file_says_it_is_not_a_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("dist");
+    std::fs::write(&file, "x").unwrap();
+    let out = stackc(&[
+        "build",
+        "examples/shop/stack.toml",
+        "-o",
+        file.to_str().unwrap(),
+        "--check",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("is not a folder"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let dest = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &dest);
+        } else {
+            std::fs::copy(entry.path(), dest).unwrap();
+        }
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }

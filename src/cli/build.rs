@@ -2,7 +2,7 @@ use std::path::Path;
 
 use super::{DiagnosticFormat, SpecArgs, TargetArg, exit, report};
 use crate::compile;
-use crate::output::{self, Difference, Rendered, Request, WriteError};
+use crate::output::{self, Difference, Owner, Rendered, Request, WriteError};
 use crate::targets::{self, RenderContext, Target};
 use crate::{say, say_raw, tell};
 
@@ -40,12 +40,19 @@ pub fn run(args: &SpecArgs, target: TargetArg, out: &Path, mode: Mode) -> u8 {
         force: mode.force,
         ..Request::default()
     };
+    // Rendered side by side first; reported and requested below in target order.
+    let configured: Vec<&dyn Target> = selected
+        .iter()
+        .copied()
+        .filter(|t| t.unconfigured(&compiled).is_none())
+        .collect();
+    let mut rendered = targets::render_all(&configured, &compiled, &context).into_iter();
     for t in selected {
         if let Some(why) = t.unconfigured(&compiled) {
             if target == TargetArg::All {
                 tell!("note: {}: skipped, {why}", t.name());
                 // Whatever it wrote before is stale now.
-                request.retired.push(t.name());
+                request.retired.push(owner(t));
                 continue;
             }
             tell!(
@@ -55,19 +62,28 @@ pub fn run(args: &SpecArgs, target: TargetArg, out: &Path, mode: Mode) -> u8 {
             return exit::FAILED;
         }
         request.rendered.push(Rendered {
-            target: t.name(),
-            folder: t.folder(),
-            private: t.private_folders(),
-            artifacts: t.render(&compiled, &context),
+            owner: owner(t),
+            artifacts: rendered.next().expect("one per configured target"),
         });
         for note in t.notes(&compiled) {
             tell!("note: {note}");
+        }
+        for warning in t.context_notes(&compiled, &context) {
+            tell!("warning: {warning}");
         }
     }
     if mode.check {
         compare(out, &request)
     } else {
         write(out, &request)
+    }
+}
+
+fn owner(t: &dyn Target) -> Owner {
+    Owner {
+        target: t.name(),
+        folder: t.folder(),
+        private: t.private_folders(),
     }
 }
 

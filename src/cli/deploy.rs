@@ -56,6 +56,10 @@ pub struct ChangeArgs {
     /// Do not ask
     #[arg(long)]
     yes: bool,
+    /// Also delete what holds data (the EFS file system with every volume, generated passwords,
+    /// the log group): without it, `apply` refuses a plan that would and `destroy` keeps them
+    #[arg(long)]
+    allow_data_loss: bool,
     #[command(flatten)]
     aws: AwsArgs,
     #[command(flatten)]
@@ -144,7 +148,14 @@ pub fn apply(args: &ChangeArgs, mode: Mode) -> u8 {
     let planned = runtime.block_on(async {
         match mode {
             Mode::Apply => Box::pin(deploy::plan(&clients, &desired)).await,
-            Mode::Destroy => Box::pin(deploy::destroy_plan(&clients, &desired)).await,
+            Mode::Destroy => {
+                Box::pin(deploy::destroy_plan(
+                    &clients,
+                    &desired,
+                    args.allow_data_loss,
+                ))
+                .await
+            }
         }
     });
     let (live, plan) = match planned {
@@ -158,6 +169,28 @@ pub fn apply(args: &ChangeArgs, mode: Mode) -> u8 {
     if !plan.problems.is_empty() {
         crate::tell!("error: the plan has problems (marked !); nothing was changed");
         return exit::FAILED;
+    }
+    let losses = deploy::data::losses(&plan);
+    if mode == Mode::Apply && !losses.is_empty() && !args.allow_data_loss {
+        crate::tell!(
+            "error: the plan destroys data (marked -!); nothing was changed. It would delete:\n  {}\nPass --allow-data-loss to delete it",
+            losses.join("\n  ")
+        );
+        return exit::FAILED;
+    }
+    if mode == Mode::Destroy
+        && !args.allow_data_loss
+        && plan.kept.iter().any(|k| k.contains("--allow-data-loss"))
+    {
+        crate::tell!(
+            "destroy: the data is kept (marked = above); to delete it later: stackc destroy {}{} --allow-data-loss --yes",
+            args.spec.spec.display(),
+            args.spec
+                .env
+                .as_deref()
+                .map(|e| format!(" --env {e}"))
+                .unwrap_or_default()
+        );
     }
     if plan.is_empty() {
         crate::tell!("{}: {}", verb(mode), calls(&clients));

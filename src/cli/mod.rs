@@ -79,6 +79,19 @@ enum Command {
     Apply(deploy::ChangeArgs),
     /// Delete everything the stack owns on AWS, and nothing else
     Destroy(deploy::ChangeArgs),
+    /// Write generated specs for benchmarks (`benches/compare.sh`): not part of the interface
+    #[command(hide = true)]
+    Synth {
+        /// `stack` (layered services, with `compose.yaml` beside: the same stack for Compose),
+        /// `chain` (each service waits for the next) or `errors` (one error each)
+        #[arg(value_parser = ["stack", "chain", "errors"])]
+        kind: String,
+        /// How many services (errors)
+        count: usize,
+        /// Folder to write `stack.toml` (and `compose.yaml`) into
+        #[arg(short = 'o', long = "out", value_name = "DIR", default_value = ".")]
+        out: PathBuf,
+    },
     /// Print a shell completion script
     Completions {
         #[arg(value_enum)]
@@ -125,6 +138,29 @@ pub mod exit {
     pub const USAGE: u8 = 2;
 }
 
+fn synth(kind: &str, count: usize, out: &std::path::Path) -> u8 {
+    let mut files = vec![(
+        "stack.toml",
+        match kind {
+            "chain" => crate::synth::chain(count),
+            "errors" => crate::synth::errors(count),
+            _ => crate::synth::spec(count),
+        },
+    )];
+    if kind == "stack" {
+        files.push(("compose.yaml", crate::synth::compose(count)));
+    }
+    for (name, text) in files {
+        if let Err(e) =
+            std::fs::create_dir_all(out).and_then(|()| std::fs::write(out.join(name), text))
+        {
+            crate::tell!("error: {}: {e}", out.join(name).display());
+            return exit::FAILED;
+        }
+    }
+    exit::OK
+}
+
 /// Runs the command line; the binary's `main` is just this.
 #[must_use]
 pub fn main() -> ExitCode {
@@ -164,6 +200,7 @@ pub fn main() -> ExitCode {
         Command::Apply(args) => deploy::apply(&args, deploy::Mode::Apply),
         Command::Destroy(args) => deploy::apply(&args, deploy::Mode::Destroy),
         Command::Schema { check } => schema::run(check.as_deref()),
+        Command::Synth { kind, count, out } => synth(&kind, count, &out),
         Command::Completions { shell } => {
             // Into memory first: `generate` panics when its writer fails (a closed pipe).
             let mut script = Vec::new();

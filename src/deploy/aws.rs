@@ -81,6 +81,8 @@ pub struct Clients {
     pub ssm: aws_sdk_ssm::Client,
     pub efs: aws_sdk_efs::Client,
     pub sd: aws_sdk_servicediscovery::Client,
+    /// Tags of many resources in one call, where the services' own APIs read them one by one.
+    pub tagging: aws_sdk_resourcegroupstagging::Client,
     pub sts: aws_sdk_sts::Client,
     pub region: String,
     pub counter: Counter,
@@ -158,6 +160,7 @@ impl Clients {
             ssm: client!(aws_sdk_ssm),
             efs: client!(aws_sdk_efs),
             sd: client!(aws_sdk_servicediscovery),
+            tagging: client!(aws_sdk_resourcegroupstagging),
             sts: client!(aws_sdk_sts),
             endpoints: Endpoints {
                 // The flag, else AWS_ENDPOINT_URL or a profile's `endpoint_url`, as the SDK read it.
@@ -260,6 +263,7 @@ fn call_of(type_name: &str) -> Option<(&'static str, String)> {
         "ssm" => "ssm",
         "efs" => "elasticfilesystem",
         "servicediscovery" => "servicediscovery",
+        "resourcegroupstagging" => "tagging",
         "sts" => "sts",
         _ => return None,
     };

@@ -9,11 +9,13 @@ use super::json::{list_of, str_of, tags_of};
 use super::live::RESOURCE_TAG;
 use crate::compile::Compiled;
 use crate::model::WorkloadKind;
-use crate::targets::{RenderContext, Target, ecs::EcsTarget};
+use crate::targets::{RenderContext, Target, ecs::EcsTarget, ecs::Identity};
 
 #[derive(Debug)]
 pub struct Desired {
     pub stack: String,
+    /// The environment of the deployment (`None`: the base).
+    pub env: Option<String>,
     pub region: Option<String>,
     pub cluster_name: String,
     /// Whether the spec names its subnets (else: the default VPC's, and public IPs).
@@ -41,6 +43,15 @@ pub struct Group {
 }
 
 impl Desired {
+    /// The deployment: what its names are made of and whose tags make a resource its own.
+    #[must_use]
+    pub fn identity(&self) -> Identity<'_> {
+        Identity {
+            stack: &self.stack,
+            env: self.env.as_deref(),
+        }
+    }
+
     /// `load-balancer.json`, or null when nothing is routed.
     #[must_use]
     pub fn lb(&self) -> &Value {
@@ -120,6 +131,7 @@ impl Desired {
             .collect();
         Ok(Self {
             stack: model.name.to_string(),
+            env: model.deployment.env.as_ref().map(ToString::to_string),
             region: settings.region.clone(),
             cluster_name: settings.cluster.clone(),
             own_subnets: !settings.subnets.is_empty(),

@@ -1,5 +1,5 @@
-//! What exists on AWS: only what carries the tag `stackc:stack = <stack>` counts as the stack's
-//! (decided by [`Owner::of`]); what has a name stackc would use but is not the stack's is listed in
+//! What exists on AWS: only what carries the tags `stackc:stack = <stack>` and `stackc:env = <env>`
+//! counts as the deployment's (decided by [`Owner::of`]); what has a name stackc would use but is not the stack's is listed in
 //! [`Live::foreign`], for `plan` to report and `destroy` to leave alone.
 
 use std::collections::BTreeMap;
@@ -9,8 +9,8 @@ use serde_json::Value;
 use super::aws::{Clients, Failure, Result, code_of, failed};
 use super::desired::Desired;
 use super::json::{Names, int_of, list_of, str_of};
+pub use super::owner::{ENV_TAG, RESOURCE_TAG, STACK_TAG};
 use super::owner::{Foreign, Owner};
-pub use super::owner::{RESOURCE_TAG, STACK_TAG};
 use super::{ecs_api, elb_api};
 use crate::targets::ecs::{Identity, NameKind};
 pub const DIGEST_TAG: &str = "stackc:digest";
@@ -54,6 +54,8 @@ pub struct Live {
     pub other_rules: Vec<(String, i64)>,
     /// Resources with names stackc would use that are not the stack's.
     pub foreign: Vec<Foreign>,
+    /// A deployment of the stack from before environments were deployments, beside this one.
+    pub legacy: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -124,8 +126,12 @@ fn ecs_pairs(tags: &[aws_sdk_ecs::types::Tag]) -> impl Iterator<Item = (&str, &s
 }
 
 /// The name in `stackc:resource = <prefix><name>` of an ECS resource tagged as the stack's.
-fn ecs_resource(tags: &[aws_sdk_ecs::types::Tag], stack: &str, prefix: &str) -> Option<String> {
-    if !Owner::of(ecs_pairs(tags), stack).is_this() {
+fn ecs_resource(
+    tags: &[aws_sdk_ecs::types::Tag],
+    who: Identity<'_>,
+    prefix: &str,
+) -> Option<String> {
+    if !Owner::of(ecs_pairs(tags), who).is_this() {
         return None;
     }
     tag_value(ecs_pairs(tags), RESOURCE_TAG).and_then(|r| r.strip_prefix(prefix).map(str::to_owned))
@@ -206,14 +212,15 @@ impl Live {
     pub async fn read(aws: &Clients, desired: &Desired) -> Result<Self> {
         let mut live = Live::default();
         live.environment(aws, desired).await?;
-        let stack = desired.stack.as_str();
+        let who = desired.identity();
         let vpc = live.names.get("vpc").unwrap_or_default().to_owned();
+        let tags = TagIndex::read(aws, who.stack).await;
         let (namespace, cluster, log_group, parameters, groups, same_named) = tokio::try_join!(
             read_namespace(aws, desired),
             read_cluster(aws, desired),
             read_log_group(aws, desired),
-            read_parameters(aws, desired),
-            read_groups(aws, stack),
+            read_parameters(aws, desired, &tags),
+            read_groups(aws, who),
             read_same_named_groups(aws, desired, &vpc),
         )?;
         if let Some(ns) = &namespace {
@@ -257,6 +264,7 @@ impl Live {
             live.names
                 .set(format!("security-group:{owner}"), g.id.clone());
         }
+        live.legacy = super::legacy::beside(aws, desired).await?;
         live.read_efs(aws, desired).await?;
         live.read_load_balancer(aws, desired).await?;
         live.read_task_definitions(aws, desired).await?;
@@ -381,10 +389,7 @@ impl Live {
     }
 
     async fn read_efs(&mut self, aws: &Clients, desired: &Desired) -> Result<()> {
-        let token = Identity {
-            stack: &desired.stack,
-        }
-        .name(NameKind::FileSystemToken);
+        let token = desired.identity().name(NameKind::FileSystemToken);
         let out = aws
             .efs
             .describe_file_systems()
@@ -398,7 +403,7 @@ impl Live {
         let id = fs.file_system_id().to_owned();
         let owner = Owner::of(
             fs.tags().iter().map(|t| (t.key(), t.value())),
-            &desired.stack,
+            desired.identity(),
         );
         // Not the stack's: nothing in it is read, so nothing in it is changed.
         if !self.claim(
@@ -431,7 +436,7 @@ impl Live {
             .map_err(failed("efs access points"))?;
         for p in points.access_points() {
             let pairs = || p.tags().iter().map(|t| (t.key(), t.value()));
-            if !Owner::of(pairs(), &desired.stack).is_this() {
+            if !Owner::of(pairs(), desired.identity()).is_this() {
                 self.other_access_points
                     .push(p.access_point_id().unwrap_or_default().to_owned());
                 continue;
@@ -464,7 +469,7 @@ impl Live {
         };
         if let Some(lb) = lb {
             let arn = lb.load_balancer_arn().unwrap_or_default().to_owned();
-            let owner = self.elb_owner(aws, &arn, &desired.stack).await?;
+            let owner = self.elb_owner(aws, &arn, desired.identity()).await?;
             if !self.claim("load balancer", name, &owner, "load-balancer") {
                 return self.read_target_groups(aws, desired).await;
             }
@@ -492,7 +497,7 @@ impl Live {
                     arn: larn.clone(),
                     view: elb_api::listener_view(l),
                 });
-                self.read_rules(aws, &larn, &desired.stack).await?;
+                self.read_rules(aws, &larn, desired.identity()).await?;
             }
         }
         self.read_target_groups(aws, desired).await
@@ -500,15 +505,16 @@ impl Live {
 
     /// Without routes there is no load balancer in the spec, but one may be left from before.
     async fn read_orphan_elb(&mut self, aws: &Clients, desired: &Desired) -> Result<()> {
-        let name = Identity {
-            stack: &desired.stack,
-        }
-        .name(NameKind::LoadBalancer);
+        let name = desired.identity().name(NameKind::LoadBalancer);
         match aws.elb.describe_load_balancers().names(&name).send().await {
             Ok(out) => {
                 if let Some(lb) = out.load_balancers().first() {
                     let arn = lb.load_balancer_arn().unwrap_or_default().to_owned();
-                    if self.elb_owner(aws, &arn, &desired.stack).await?.is_this() {
+                    if self
+                        .elb_owner(aws, &arn, desired.identity())
+                        .await?
+                        .is_this()
+                    {
                         self.names.set("load-balancer", arn.clone());
                         self.load_balancer = Some(Item {
                             arn,
@@ -523,18 +529,18 @@ impl Live {
         self.read_target_groups(aws, desired).await
     }
 
-    async fn elb_owner(&self, aws: &Clients, arn: &str, stack: &str) -> Result<Owner> {
+    async fn elb_owner(&self, aws: &Clients, arn: &str, who: Identity<'_>) -> Result<Owner> {
         let tags = elb_tags(aws, &[arn.to_owned()]).await?;
         Ok(Owner::of(
             tags.get(arn)
                 .into_iter()
                 .flatten()
                 .map(|(k, v)| (k.as_str(), v.as_str())),
-            stack,
+            who,
         ))
     }
 
-    async fn read_rules(&mut self, aws: &Clients, listener: &str, stack: &str) -> Result<()> {
+    async fn read_rules(&mut self, aws: &Clients, listener: &str, who: Identity<'_>) -> Result<()> {
         let out = aws
             .elb
             .describe_rules()
@@ -555,7 +561,7 @@ impl Live {
         for r in rules {
             let arn = r.rule_arn().unwrap_or_default();
             let t = tags.get(arn).cloned().unwrap_or_default();
-            if !Owner::of(t.iter().map(|(k, v)| (k.as_str(), v.as_str())), stack).is_this() {
+            if !Owner::of(t.iter().map(|(k, v)| (k.as_str(), v.as_str())), who).is_this() {
                 let priority = r
                     .priority()
                     .and_then(|p| p.parse().ok())
@@ -577,10 +583,7 @@ impl Live {
     }
 
     async fn read_target_groups(&mut self, aws: &Clients, desired: &Desired) -> Result<()> {
-        let prefix = Identity {
-            stack: &desired.stack,
-        }
-        .target_group_prefix();
+        let prefix = desired.identity().target_group_prefix();
         let mut groups = Vec::new();
         let mut pages = aws.elb.describe_target_groups().into_paginator().send();
         while let Some(page) = pages.next().await {
@@ -621,7 +624,7 @@ impl Live {
                 .and_then(|r| r.strip_prefix("target-group/"));
             let owner = Owner::of(
                 t.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-                &desired.stack,
+                desired.identity(),
             );
             let name = g.target_group_name().unwrap_or_default();
             match (owner.is_this(), resource) {
@@ -655,12 +658,7 @@ impl Live {
         let mut pages = aws
             .ecs
             .list_task_definition_families()
-            .family_prefix(
-                Identity {
-                    stack: &desired.stack,
-                }
-                .family_prefix(),
-            )
+            .family_prefix(desired.identity().family_prefix())
             .status(aws_sdk_ecs::types::TaskDefinitionFamilyStatus::Active)
             .into_paginator()
             .send();
@@ -669,9 +667,14 @@ impl Live {
                 page.map_err(failed("task definition families"))?
                     .families()
                     .iter()
+                    // The base's prefix starts its environments' families too: not its own.
+                    .filter(|f| desired.identity().is_family(f))
                     .cloned(),
             );
         }
+        // Every family is described: the tag index lists only revisions tagged as the stack's (an
+        // untagged revision registered above them is invisible to it) and still lists deregistered
+        // ones, so it cannot tell which revision is a family's latest.
         for family in families {
             let out = match aws
                 .ecs
@@ -691,22 +694,18 @@ impl Live {
             }) else {
                 continue;
             };
-            let Some(name) = ecs_resource(out.tags(), &desired.stack, "task-definition/") else {
+            let Some(name) = ecs_resource(out.tags(), desired.identity(), "task-definition/")
+            else {
                 // The latest revision is someone else's: the stack's own may be below it.
-                let owner = Owner::of(ecs_pairs(out.tags()), &desired.stack);
-                let ours: Vec<String> = revisions(aws, &family, &desired.stack)
+                let owner = Owner::of(ecs_pairs(out.tags()), desired.identity());
+                let ours: Vec<String> = revisions(aws, &family, desired.identity())
                     .await?
                     .into_iter()
                     .filter(|(_, o)| o.is_this())
                     .map(|(arn, _)| arn)
                     .collect();
                 let short = family
-                    .strip_prefix(
-                        &Identity {
-                            stack: &desired.stack,
-                        }
-                        .family_prefix(),
-                    )
+                    .strip_prefix(&desired.identity().family_prefix())
                     .unwrap_or(&family);
                 if desired.task_definitions.contains_key(short) {
                     let latest = td.task_definition_arn().unwrap_or_default();
@@ -781,8 +780,8 @@ impl Live {
                     continue;
                 }
                 let full = s.service_name().unwrap_or_default();
-                let Some(name) = ecs_resource(s.tags(), &desired.stack, "service/") else {
-                    let owner = Owner::of(ecs_pairs(s.tags()), &desired.stack);
+                let Some(name) = ecs_resource(s.tags(), desired.identity(), "service/") else {
+                    let owner = Owner::of(ecs_pairs(s.tags()), desired.identity());
                     if let Some(short) = wanted.get(full) {
                         self.claim("ECS service", full, &owner, &format!("service/{short}"));
                     }
@@ -806,7 +805,11 @@ impl Live {
 
 /// The ACTIVE revisions of exactly this family, each with its owner (one call per revision: only for
 /// `destroy` and for a family whose latest revision is not the stack's).
-pub async fn revisions(aws: &Clients, family: &str, stack: &str) -> Result<Vec<(String, Owner)>> {
+pub async fn revisions(
+    aws: &Clients,
+    family: &str,
+    who: Identity<'_>,
+) -> Result<Vec<(String, Owner)>> {
     let family_of = |arn: &str| -> Option<String> {
         // `family_prefix` is a prefix: keep to this family's own revisions.
         arn.rsplit('/')
@@ -841,7 +844,7 @@ pub async fn revisions(aws: &Clients, family: &str, stack: &str) -> Result<Vec<(
             .send()
             .await
             .map_err(failed(format!("task definition {arn}")))?;
-        out.push((arn, Owner::of(ecs_pairs(described.tags()), stack)));
+        out.push((arn, Owner::of(ecs_pairs(described.tags()), who)));
     }
     Ok(out)
 }
@@ -897,7 +900,7 @@ async fn read_namespace(aws: &Clients, desired: &Desired) -> Result<Option<Owned
             .map_err(failed(format!("namespace {name}")))?;
         let owner = Owner::of(
             tags.tags().iter().map(|t| (t.key(), t.value())),
-            &desired.stack,
+            desired.identity(),
         );
         if owner.is_this() {
             return Ok(Some(Owned { id, owner }));
@@ -922,7 +925,7 @@ async fn read_cluster(aws: &Clients, desired: &Desired) -> Result<Option<Owned>>
         .find(|c| c.status() == Some("ACTIVE"))
         .map(|c| Owned {
             id: c.cluster_arn().unwrap_or_default().to_owned(),
-            owner: Owner::of(ecs_pairs(c.tags()), &desired.stack),
+            owner: Owner::of(ecs_pairs(c.tags()), desired.identity()),
         }))
 }
 
@@ -961,7 +964,7 @@ async fn read_log_group(aws: &Clients, desired: &Desired) -> Result<Option<LogGr
             .into_iter()
             .flatten()
             .map(|(k, v)| (k.as_str(), v.as_str())),
-        &desired.stack,
+        desired.identity(),
     );
     Ok(Some(LogGroup {
         arn,
@@ -970,17 +973,19 @@ async fn read_log_group(aws: &Clients, desired: &Desired) -> Result<Option<LogGr
     }))
 }
 
-async fn read_parameters(aws: &Clients, desired: &Desired) -> Result<BTreeMap<String, Parameter>> {
-    let stack = desired.stack.as_str();
+async fn read_parameters(
+    aws: &Clients,
+    desired: &Desired,
+    index: &TagIndex,
+) -> Result<BTreeMap<String, Parameter>> {
+    let who = desired.identity();
     let mut out = BTreeMap::new();
     let mut pages = aws
         .ssm
         .get_parameters_by_path()
         .path(format!(
             "{}/",
-            Identity { stack }
-                .name(NameKind::Parameter(""))
-                .trim_end_matches('/')
+            who.name(NameKind::Parameter("")).trim_end_matches('/')
         ))
         .with_decryption(true)
         .into_paginator()
@@ -992,6 +997,12 @@ async fn read_parameters(aws: &Clients, desired: &Desired) -> Result<BTreeMap<St
     }
     for p in found {
         let name = p.name().unwrap_or_default().to_owned();
+        if let Some(pairs) = p.arn().and_then(|arn| index.get(arn)) {
+            let owner = Owner::of(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), who);
+            let value = p.value().unwrap_or_default().to_owned();
+            out.insert(name, Parameter { value, owner });
+            continue;
+        }
         let tags = aws
             .ssm
             .list_tags_for_resource()
@@ -1000,7 +1011,7 @@ async fn read_parameters(aws: &Clients, desired: &Desired) -> Result<BTreeMap<St
             .send()
             .await
             .map_err(failed(format!("parameter {name}")))?;
-        let owner = Owner::of(tags.tag_list().iter().map(|t| (t.key(), t.value())), stack);
+        let owner = Owner::of(tags.tag_list().iter().map(|t| (t.key(), t.value())), who);
         out.insert(
             name,
             Parameter {
@@ -1012,7 +1023,7 @@ async fn read_parameters(aws: &Clients, desired: &Desired) -> Result<BTreeMap<St
     Ok(out)
 }
 
-async fn read_groups(aws: &Clients, stack: &str) -> Result<BTreeMap<String, Group>> {
+async fn read_groups(aws: &Clients, who: Identity<'_>) -> Result<BTreeMap<String, Group>> {
     use aws_sdk_ec2::types::Filter;
     let out = aws
         .ec2
@@ -1020,7 +1031,14 @@ async fn read_groups(aws: &Clients, stack: &str) -> Result<BTreeMap<String, Grou
         .filters(
             Filter::builder()
                 .name(format!("tag:{STACK_TAG}"))
-                .values(stack)
+                .values(who.stack)
+                .build(),
+        )
+        // Only this deployment's: another environment's groups are not even read.
+        .filters(
+            Filter::builder()
+                .name(format!("tag:{ENV_TAG}"))
+                .values(who.env_tag())
                 .build(),
         )
         .send()
@@ -1086,7 +1104,7 @@ async fn read_same_named_groups(
         for g in out.security_groups() {
             let owner = Owner::of(
                 g.tags().iter().filter_map(|t| Some((t.key()?, t.value()?))),
-                &desired.stack,
+                desired.identity(),
             );
             if let (false, Some(name)) = (owner.is_this(), g.group_name())
                 && let Some(who) = by_name.get(name)
@@ -1096,6 +1114,54 @@ async fn read_same_named_groups(
         }
     }
     Ok(found)
+}
+
+/// Tags of the stack's task definition revisions and SSM parameters by ARN, from the tagging API: a
+/// hundred resources a call, where ECS and SSM read tags one resource at a time. What it does not
+/// hold (not tagged as the stack's, not yet indexed, the API not allowed) is read the per-resource
+/// way, so it only ever saves calls.
+#[derive(Debug, Default)]
+pub struct TagIndex {
+    by_arn: BTreeMap<String, Vec<(String, String)>>,
+}
+
+impl TagIndex {
+    pub async fn read(aws: &Clients, stack: &str) -> Self {
+        use aws_sdk_resourcegroupstagging::types::TagFilter;
+        let mut index = Self::default();
+        let mut pages = aws
+            .tagging
+            .get_resources()
+            .tag_filters(TagFilter::builder().key(STACK_TAG).values(stack).build())
+            .resource_type_filters("ssm:parameter")
+            .resources_per_page(100)
+            .tags_per_page(500)
+            .into_paginator()
+            .send();
+        // A failed page ends the index; what it already holds is right.
+        while let Some(Ok(page)) = pages.next().await {
+            for r in page.resource_tag_mapping_list() {
+                let Some(arn) = r.resource_arn() else {
+                    continue;
+                };
+                let tags = r
+                    .tags()
+                    .iter()
+                    .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                    .collect();
+                index.insert(arn, tags);
+            }
+        }
+        index
+    }
+
+    fn insert(&mut self, arn: &str, tags: Vec<(String, String)>) {
+        self.by_arn.insert(arn.to_owned(), tags);
+    }
+
+    fn get(&self, arn: &str) -> Option<&Vec<(String, String)>> {
+        self.by_arn.get(arn)
+    }
 }
 
 /// Replaces every known id in a live view by its placeholder name, so it compares with documents.

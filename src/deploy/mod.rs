@@ -1,16 +1,18 @@
 //! `plan`, `apply` and `destroy`: the ECS target's artifacts deployed with the AWS SDK.
 //!
 //! The documents `stackc build --target ecs` writes are what gets deployed, placeholders filled
-//! with what exists. Only resources tagged `stackc:stack = <stack>` are read as the stack's, changed
-//! or deleted; everything is created with that tag in the same call, so an interrupted apply leaves
-//! nothing the next one cannot find.
+//! with what exists. Only resources tagged `stackc:stack = <stack>` and `stackc:env = <env>` are read
+//! as the deployment's, changed or deleted; everything is created with those tags in the same call,
+//! so an interrupted apply leaves nothing the next one cannot find.
 
 mod apply;
 pub mod aws;
+pub mod data;
 mod desired;
 mod ecs_api;
 mod elb_api;
 pub mod json;
+mod legacy;
 mod live;
 pub mod owner;
 pub mod plan;
@@ -33,11 +35,18 @@ pub async fn plan(aws: &Clients, desired: &Desired) -> Result<(Live, Plan), Fail
     Ok((live, plan))
 }
 
-/// Reads what the stack owns, to delete all of it.
-pub async fn destroy_plan(aws: &Clients, desired: &Desired) -> Result<(Live, Plan), Failure> {
+/// Reads what the deployment owns, to delete all of it (but its data, unless `allow_data_loss`).
+pub async fn destroy_plan(
+    aws: &Clients,
+    desired: &Desired,
+    allow_data_loss: bool,
+) -> Result<(Live, Plan), Failure> {
     // Boxed: reading every service's state makes a large future.
     let live = Box::pin(Live::read(aws, desired)).await?;
-    let plan = plan::destroy(&live, &desired.stack);
+    let mut plan = plan::destroy(&live, desired.identity());
+    if !allow_data_loss {
+        data::keep(&mut plan);
+    }
     Ok((live, plan))
 }
 

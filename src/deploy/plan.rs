@@ -11,6 +11,7 @@ use super::desired::Desired;
 use super::json::{self, Names, flatten, str_of, tags_of};
 use super::live::{Live, Owned, ingress_rules, symbolize};
 use super::{ecs_api, elb_api};
+use crate::targets::ecs::Identity;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -81,6 +82,12 @@ pub struct Change {
     pub resource: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldChange>,
+    /// A deletion that destroys data (see [`super::data`]): only with `--allow-data-loss`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub data_loss: bool,
+    /// What is lost, when `data_loss`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loses: Option<String>,
     #[serde(skip)]
     pub step: Step,
 }
@@ -91,9 +98,13 @@ pub struct Plan {
     /// What stops an apply: a parameter only you can write, a change AWS cannot make in place, a
     /// resource with a name stackc uses that is not the stack's.
     pub problems: Vec<String>,
-    /// What `destroy` leaves alone although it carries the stack's names, and why.
+    /// What `destroy` leaves alone although it carries the stack's names, and why; and the data it
+    /// keeps without `--allow-data-loss`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub kept: Vec<String>,
+    /// What the plan does not act on but you should know: an old deployment of the stack beside it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Plan {
@@ -102,6 +113,8 @@ impl Plan {
             action,
             resource: step.resource(),
             fields,
+            data_loss: false,
+            loses: None,
             step,
         });
     }
@@ -124,9 +137,17 @@ impl Plan {
                 Action::Create => "+ create",
                 Action::Update => "~ update",
                 Action::Run => "> run   ",
+                Action::Delete if c.data_loss => "-! delete",
                 Action::Delete => "- delete",
             };
-            let _ = writeln!(out, "{sign} {}", c.resource);
+            match &c.loses {
+                Some(what) => {
+                    let _ = writeln!(out, "{sign} {} (destroys data: {what})", c.resource);
+                }
+                None => {
+                    let _ = writeln!(out, "{sign} {}", c.resource);
+                }
+            }
             for f in &c.fields {
                 let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".into());
                 let _ = writeln!(
@@ -143,6 +164,9 @@ impl Plan {
         }
         for p in &self.problems {
             let _ = writeln!(out, "! {p}");
+        }
+        for n in &self.notes {
+            let _ = writeln!(out, "note: {n}");
         }
         let count = |a: Action| self.changes.iter().filter(|c| c.action == a).count();
         if self.changes.is_empty() {
@@ -311,6 +335,8 @@ pub fn compute(desired: &Desired, live: &Live) -> Plan {
     }
     services(&mut plan, desired, live, &new_revisions);
     refuse_foreign(&mut plan, desired, live);
+    super::data::mark(&mut plan, live);
+    plan.notes.clone_from(&live.legacy);
     plan
 }
 
@@ -320,7 +346,7 @@ fn refuse_foreign(plan: &mut Plan, desired: &Desired, live: &Live) {
     plan.changes
         .retain(|c| !blocked.contains(c.resource.as_str()));
     plan.problems
-        .extend(live.foreign.iter().map(|f| f.problem(&desired.stack)));
+        .extend(live.foreign.iter().map(|f| f.problem(desired.identity())));
 }
 
 fn services(plan: &mut Plan, desired: &Desired, live: &Live, new_revisions: &BTreeSet<String>) {
@@ -594,7 +620,8 @@ fn load_balancer(plan: &mut Plan, desired: &Desired, live: &Live) {
 
 /// Everything the stack owns, to delete; what carries its names but is not its own is kept, and said.
 #[must_use]
-pub fn destroy(live: &Live, stack: &str) -> Plan {
+pub fn destroy(live: &Live, who: Identity<'_>) -> Plan {
+    let stack = who.stack;
     let mut plan = Plan::default();
     for name in live.services.keys() {
         plan.add(Action::Delete, Step::Service(name.clone()), Vec::new());
@@ -677,6 +704,8 @@ pub fn destroy(live: &Live, stack: &str) -> Plan {
     if live.namespace.as_ref().is_some_and(Owned::owned) {
         plan.add(Action::Delete, Step::Namespace, Vec::new());
     }
-    plan.kept.extend(live.foreign.iter().map(|f| f.kept(stack)));
+    plan.kept.extend(live.foreign.iter().map(|f| f.kept(who)));
+    super::data::mark(&mut plan, live);
+    plan.notes.clone_from(&live.legacy);
     plan
 }

@@ -162,7 +162,7 @@ fn destroy_deletes_only_what_carries_the_stack_tag() {
             owner: Owner::This,
         },
     );
-    let plan = plan::destroy(&live, "demo");
+    let plan = plan::destroy(&live, crate::targets::ecs::Identity::base("demo"));
     assert_eq!(
         actions(&plan),
         [(
@@ -240,7 +240,7 @@ fn destroy_keeps_what_is_not_the_stacks_and_says_so() {
     live.shadowed_families
         .insert("demo_api".into(), vec!["arn:demo_api:1".into()]);
     foreign(&mut live, "log group", "/stackc/demo", "log-group");
-    let plan = plan::destroy(&live, "demo");
+    let plan = plan::destroy(&live, crate::targets::ecs::Identity::base("demo"));
     assert_eq!(
         actions(&plan),
         [(Action::Delete, "task-definition/demo_api".to_owned())],
@@ -303,7 +303,7 @@ fn a_rule_that_is_not_the_stacks_keeps_its_priority_and_its_load_balancer() {
         arn: "arn:lb".into(),
         view: json!({}),
     });
-    let plan = plan::destroy(&live, "demo");
+    let plan = plan::destroy(&live, crate::targets::ecs::Identity::base("demo"));
     assert!(!plan.has(&Step::LoadBalancer));
     assert!(
         plan.kept.iter().any(|k| k.contains("arn:their-rule")),

@@ -160,66 +160,80 @@ pub fn render_human(source: &SourceFile, diagnostics: &[Diagnostic], color: bool
     out
 }
 
-/// The length in characters of the longest line a span touches.
+/// The length in bytes (an upper bound of characters) of the longest line a span touches; in bytes
+/// so that it costs nothing per diagnostic, however long the line.
 fn longest_line(source: &SourceFile, span: &std::ops::Range<usize>) -> usize {
-    let text = source.text();
-    let (first, last) = (source.line_of(span.start), source.line_of(span.end));
-    (first..=last)
-        .map(|line| {
-            let start = source.line_start(line).unwrap_or(text.len());
-            let end = source.line_start(line + 1).unwrap_or(text.len());
-            // Bytes bound characters from above; count characters only when it matters.
-            if end - start <= LONGEST_SNIPPET_LINE {
-                end - start
-            } else {
-                text[start..end].chars().count()
-            }
-        })
+    let len = source.text().len();
+    (source.line_of(span.start)..=source.line_of(span.end))
+        .map(|line| line_bounds(source, line, len))
+        .map(|(start, end)| end - start)
         .max()
         .unwrap_or(0)
 }
 
-/// `  at file:line:column: …text around the span…` with a caret line under the span.
+/// Byte range of 0-based `line`, without its line break.
+fn line_bounds(source: &SourceFile, line: usize, len: usize) -> (usize, usize) {
+    let start = source.line_start(line).unwrap_or(len);
+    let end = source
+        .line_start(line + 1)
+        .map_or(len, |next| next.saturating_sub(1).max(start));
+    (start, end)
+}
+
+/// `  at file:line:column` and the text around the span with a caret line under it. Only bytes
+/// near the span are looked at, so thousands of diagnostics on one long line stay linear.
 fn excerpt(out: &mut String, source: &SourceFile, label: &super::Label) {
     use std::fmt::Write as _;
     const AROUND: usize = 30;
     let text = source.text();
     let (line, column) = source.line_col(label.span.start);
-    let line_start = source.line_start(line - 1).unwrap_or(0);
-    let line_end = text[line_start..]
-        .find('\n')
-        .map_or(text.len(), |i| line_start + i);
-    let before: Vec<char> = text[line_start..label.span.start.min(line_end)]
-        .chars()
-        .collect();
-    let after_span = label.span.end.clamp(label.span.start, line_end);
-    let marked: Vec<char> = text[label.span.start.min(line_end)..after_span]
+    let (line_start, line_end) = line_bounds(source, line - 1, text.len());
+    let start = label.span.start.clamp(line_start, line_end);
+    let end = label.span.end.clamp(start, line_end);
+    let floor = |mut i: usize| {
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let ceil = |mut i: usize| {
+        while !text.is_char_boundary(i) {
+            i += 1;
+        }
+        i
+    };
+    let lead_from = floor(start.saturating_sub(AROUND * 4).max(line_start));
+    let lead: String = {
+        let chars: Vec<char> = text[lead_from..start].chars().collect();
+        chars[chars.len().saturating_sub(AROUND)..].iter().collect()
+    };
+    let marked: String = text[start..ceil(end.min(start + 320))]
         .chars()
         .take(80)
         .collect();
-    let after: String = text[after_span..line_end].chars().take(AROUND).collect();
-    let lead: String = before[before.len().saturating_sub(AROUND)..]
-        .iter()
-        .collect();
-    let ellipsis = if before.len() > AROUND { "…" } else { "" };
+    let tail_to = ceil((end + AROUND * 4).min(line_end));
+    let tail: String = text[end..tail_to].chars().take(AROUND).collect();
+    let open = if start - lead.len() > line_start {
+        "…"
+    } else {
+        ""
+    };
+    let close = if end + tail.len() < line_end {
+        "…"
+    } else {
+        ""
+    };
     let _ = writeln!(
         out,
-        "  at {}:{line}:{column}\n    {ellipsis}{lead}{}{}{}",
+        "  at {}:{line}:{column}\n    {open}{lead}{marked}{tail}{close}",
         source.display_name(),
-        marked.iter().collect::<String>(),
-        after,
-        if after_span + after.len() < line_end {
-            "…"
-        } else {
-            ""
-        }
     );
-    let pad = ellipsis.chars().count() + lead.chars().count();
+    let pad = open.chars().count() + lead.chars().count();
     let _ = writeln!(
         out,
         "    {}{} {}",
         " ".repeat(pad),
-        "^".repeat(marked.len().max(1)),
+        "^".repeat(marked.chars().count().max(1)),
         label.text
     );
 }

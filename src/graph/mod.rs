@@ -113,6 +113,13 @@ impl StackGraph {
         self.graph.node_weights()
     }
 
+    /// The kind of the node `name`, by the index (targets ask this per dependency: a map of every
+    /// node built per workload made them quadratic).
+    #[must_use]
+    pub fn kind(&self, name: &Name) -> Option<NodeKind> {
+        self.index.get(name).map(|&i| self.graph[i].kind)
+    }
+
     /// Every edge as (from, to, edge), in a stable order.
     #[must_use]
     pub fn edges(&self) -> Vec<(&Name, &Name, &Edge)> {

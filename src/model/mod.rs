@@ -5,7 +5,7 @@ mod kinds;
 mod placeholder;
 mod resolve;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 pub use kinds::{Condition, ResourceKind, Runtime};
@@ -20,11 +20,16 @@ pub struct Model {
     pub description: Option<String>,
     /// The environment overlay applied, if any.
     pub env: Option<String>,
+    /// The deployment this model is: the stack, or the stack in one environment.
+    pub deployment: Deployment,
     pub services: BTreeMap<Name, Workload>,
     pub jobs: BTreeMap<Name, Workload>,
     pub resources: BTreeMap<Name, Resource>,
     /// Longest prefix first.
     pub routes: Vec<Route>,
+    /// The services some route leads to: targets ask per service, and a scan of `routes` each time
+    /// made them quadratic.
+    pub routed: BTreeSet<Name>,
     /// Present whenever there are routes.
     pub gateway: Option<Gateway>,
     pub targets: Targets,
@@ -34,6 +39,48 @@ impl Model {
     /// Services and jobs, services first, each in name order.
     pub fn workloads(&self) -> impl Iterator<Item = &Workload> {
         self.services.values().chain(self.jobs.values())
+    }
+
+    /// Whether a route leads to the service.
+    #[must_use]
+    pub fn is_routed(&self, service: &Name) -> bool {
+        self.routed.contains(service)
+    }
+}
+
+/// One deployment of a stack: the base spec (`<stack>`) or one environment (`<stack>-<env>`). Every
+/// target names what it deploys after it, so environments of one stack never share anything unless
+/// an environment's target settings name a Compose project, Kubernetes namespace or ECS cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deployment {
+    pub stack: Name,
+    pub env: Option<Name>,
+    /// `<stack>` or `<stack>-<env>`: a DNS-1123 label, the default project, namespace and cluster.
+    pub name: Name,
+}
+
+impl Deployment {
+    /// The value of the `stackc:env` tag (and label) of the base deployment: `-`, which no
+    /// environment can be named (a DNS label has a letter or digit at each end).
+    pub const BASE_TAG: &'static str = "-";
+
+    /// The deployment of `stack` in `env`; `Err` when `<stack>-<env>` is not a DNS-1123 label
+    /// (longer than 63 characters).
+    ///
+    /// # Errors
+    /// Why the combined name is invalid.
+    pub fn new(stack: Name, env: Option<Name>) -> Result<Self, String> {
+        let name = match &env {
+            None => stack.clone(),
+            Some(env) => format!("{stack}-{env}").parse()?,
+        };
+        Ok(Self { stack, env, name })
+    }
+
+    /// What the `stackc:env` tag says: the environment, or [`Self::BASE_TAG`].
+    #[must_use]
+    pub fn env_tag(&self) -> &str {
+        self.env.as_ref().map_or(Self::BASE_TAG, Name::as_str)
     }
 }
 

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::manifest::{Entry, Manifest, sha256};
 use super::safe_fs::{self, Unsafe};
-use super::{Artifacts, Rendered};
+use super::{Artifacts, Owner, Request};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
@@ -32,6 +32,9 @@ pub enum Refusal {
     NotOurs,
     /// stackc wrote it, and it was changed since.
     EditedByHand,
+    /// The manifest records it for a target whose folder it is not in (or in a private folder):
+    /// a manifest edited by hand never makes stackc delete a secret, the spec or the sources.
+    NotItsFolder,
 }
 
 impl std::fmt::Display for Refusal {
@@ -41,6 +44,10 @@ impl std::fmt::Display for Refusal {
             Self::NotOurs => f.write_str(
                 "exists and was not written by stackc (it is not in .stackc/manifest.json), so it is left alone; \
                  move it aside, or run `stackc build --force` to replace it",
+            ),
+            Self::NotItsFolder => f.write_str(
+                "is listed in .stackc/manifest.json, but outside the folder of the target it is listed for, \
+                 so stackc does not treat it as its own",
             ),
             Self::EditedByHand => f.write_str(
                 "was changed by hand since stackc wrote it; keep your changes outside the generated files \
@@ -69,27 +76,21 @@ impl Decisions {
 
 /// Decides, for the rendered targets and the targets no longer configured (`retired`), what
 /// happens to each path. Reads the disk; writes nothing.
-pub fn decide(
-    dir: &Path,
-    previous: &Manifest,
-    rendered: &[Rendered],
-    retired: &[&str],
-    force: bool,
-) -> io::Result<Decisions> {
+pub fn decide(dir: &Path, previous: &Manifest, request: &Request) -> io::Result<Decisions> {
     let mut out = Decisions {
         manifest: previous.clone(),
         ..Decisions::default()
     };
     let mut wanted: BTreeMap<&str, &Artifacts> = BTreeMap::new();
-    for r in rendered {
-        wanted.insert(r.target, &r.artifacts);
+    for r in &request.rendered {
+        wanted.insert(r.owner.target, &r.artifacts);
         for (path, contents) in &r.artifacts {
-            let action = decide_write(dir, previous, path, contents.as_bytes(), force)?;
+            let action = decide_write(dir, previous, path, contents.as_bytes(), request.force)?;
             if !matches!(action, Action::Refuse(_)) {
                 out.manifest.files.insert(
                     path.clone(),
                     Entry {
-                        target: r.target.to_owned(),
+                        target: r.owner.target.to_owned(),
                         sha256: sha256(contents.as_bytes()),
                     },
                 );
@@ -97,17 +98,32 @@ pub fn decide(
             out.actions.insert(path.clone(), action);
         }
     }
+    let owners: BTreeMap<&str, &Owner> = request
+        .rendered
+        .iter()
+        .map(|r| &r.owner)
+        .chain(&request.retired)
+        .map(|o| (o.target, o))
+        .collect();
+    let private = request.private_folders();
     for (path, entry) in &previous.files {
         let still_wanted = wanted
             .get(entry.target.as_str())
             .is_some_and(|a| a.contains_key(path));
-        let owned_by_this_build =
-            wanted.contains_key(entry.target.as_str()) || retired.contains(&entry.target.as_str());
-        if still_wanted || !owned_by_this_build {
+        // Targets outside this build (`--target compose` leaves the others' files) are not its business.
+        let Some(owner) = owners.get(entry.target.as_str()) else {
+            continue;
+        };
+        if still_wanted {
             continue;
         }
         out.manifest.files.remove(path);
-        if let Some(action) = decide_stale(dir, previous, path, force)? {
+        let action = if owner.may_own(path, &private) {
+            decide_stale(dir, previous, path)?
+        } else {
+            Some(Action::Keep(Refusal::NotItsFolder))
+        };
+        if let Some(action) = action {
             out.actions.insert(path.clone(), action);
         }
     }
@@ -139,19 +155,15 @@ fn decide_write(
     }
 }
 
-/// `None` when the file is already gone.
-fn decide_stale(
-    dir: &Path,
-    previous: &Manifest,
-    path: &str,
-    force: bool,
-) -> io::Result<Option<Action>> {
+/// `None` when the file is already gone. Never removes a file edited since stackc wrote it, not
+/// even with `--force` (which replaces files; it does not delete the user's work).
+fn decide_stale(dir: &Path, previous: &Manifest, path: &str) -> io::Result<Option<Action>> {
     Ok(match safe_fs::inspect(dir, path) {
         Err(u) => Some(Action::Keep(Refusal::Unsafe(u))),
         Ok(false) => None,
         Ok(true) => {
             let old = safe_fs::read(dir, path)?;
-            Some(if force || previous.holds(path, &old) {
+            Some(if previous.holds(path, &old) {
                 Action::Remove
             } else {
                 Action::Keep(Refusal::EditedByHand)

@@ -20,16 +20,36 @@ use safe_fs::{Lock, Staged, with_path};
 /// Relative path (with `/`) -> file contents. Sorted, so output order never depends on hashing.
 pub type Artifacts = BTreeMap<String, String>;
 
-/// One target's files, for one build.
+/// A target, as the output folder knows it: where it writes, and what there is not its own.
 #[derive(Debug, Clone)]
-pub struct Rendered {
+pub struct Owner {
     /// The target's name, recorded in the manifest.
     pub target: &'static str,
     /// The folder of DIR the target writes into; its unrecorded files are reported, never touched.
     pub folder: &'static str,
     /// Folders (relative to DIR) that hold the user's own files by design (Compose's `secrets/`):
-    /// not even listed.
+    /// never written or removed, whatever the manifest says, and not even listed.
     pub private: Vec<String>,
+}
+
+impl Owner {
+    /// Whether a path recorded for this target may be stackc's at all: inside the target's folder,
+    /// outside every private folder. A manifest is a file in the user's folder, and may say anything.
+    #[must_use]
+    pub fn may_own(&self, path: &str, private: &[&str]) -> bool {
+        path.strip_prefix(self.folder)
+            .is_some_and(|rest| rest.starts_with('/') && rest.len() > 1)
+            && !private.iter().any(|p| {
+                path.strip_prefix(p)
+                    .is_some_and(|rest| rest.starts_with('/'))
+            })
+    }
+}
+
+/// One target's files, for one build.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub owner: Owner,
     pub artifacts: Artifacts,
 }
 
@@ -38,9 +58,29 @@ pub struct Rendered {
 pub struct Request {
     pub rendered: Vec<Rendered>,
     /// Targets that are no longer configured: every file they wrote is stale.
-    pub retired: Vec<&'static str>,
+    pub retired: Vec<Owner>,
     /// Replace generated files edited by hand, and files at generated paths stackc has no record of.
     pub force: bool,
+}
+
+impl Request {
+    /// Every private folder of every target of this build.
+    fn private_folders(&self) -> Vec<&str> {
+        self.rendered
+            .iter()
+            .map(|r| &r.owner)
+            .chain(&self.retired)
+            .flat_map(|o| o.private.iter().map(String::as_str))
+            .collect()
+    }
+
+    /// Every artifact of every rendered target, by path.
+    fn contents(&self) -> BTreeMap<&str, &str> {
+        self.rendered
+            .iter()
+            .flat_map(|r| r.artifacts.iter().map(|(p, c)| (p.as_str(), c.as_str())))
+            .collect()
+    }
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -116,13 +156,7 @@ pub fn write(dir: &Path, request: &Request) -> Result<WriteReport, WriteError> {
     ensure_folder(dir)?;
     let _lock = Lock::take(&dir.join(STATE_DIR), LOCK_FILE, false)?;
     let previous = load_manifest(dir)?;
-    let decisions = decide::decide(
-        dir,
-        &previous,
-        &request.rendered,
-        &request.retired,
-        request.force,
-    )?;
+    let decisions = decide::decide(dir, &previous, request)?;
     let refused: Vec<(String, Refusal)> = decisions
         .refused()
         .map(|(p, r)| (p.clone(), r.clone()))
@@ -130,11 +164,7 @@ pub fn write(dir: &Path, request: &Request) -> Result<WriteReport, WriteError> {
     if !refused.is_empty() {
         return Err(WriteError::Refused(refused));
     }
-    let contents: BTreeMap<&str, &str> = request
-        .rendered
-        .iter()
-        .flat_map(|r| r.artifacts.iter().map(|(p, c)| (p.as_str(), c.as_str())))
-        .collect();
+    let contents = request.contents();
     // Stage every new file first: a failure here (a full disk) changes nothing on disk.
     let mut staged = Vec::new();
     let mut report = WriteReport::default();
@@ -195,23 +225,18 @@ pub fn check(dir: &Path, request: &Request) -> io::Result<Vec<Difference>> {
     } else {
         None
     };
-    let previous = if dir.is_dir() {
-        load_manifest(dir)?
-    } else {
-        Manifest::new()
+    let previous = match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => load_manifest(dir)?,
+        Ok(_) => {
+            return Err(io::Error::other(format!(
+                "{} is not a folder",
+                dir.display()
+            )));
+        }
+        Err(_) => Manifest::new(),
     };
-    let decisions = decide::decide(
-        dir,
-        &previous,
-        &request.rendered,
-        &request.retired,
-        request.force,
-    )?;
-    let contents: BTreeMap<&str, &str> = request
-        .rendered
-        .iter()
-        .flat_map(|r| r.artifacts.iter().map(|(p, c)| (p.as_str(), c.as_str())))
-        .collect();
+    let decisions = decide::decide(dir, &previous, request)?;
+    let contents = request.contents();
     let mut out = Vec::new();
     for (path, action) in decisions.actions {
         match action {
@@ -227,7 +252,7 @@ pub fn check(dir: &Path, request: &Request) -> io::Result<Vec<Difference>> {
             Action::Remove => out.push(Difference::Stale(path)),
             Action::Refuse(why) => {
                 let diff = match &why {
-                    Refusal::Unsafe(_) => None,
+                    Refusal::Unsafe(_) | Refusal::NotItsFolder => None,
                     Refusal::NotOurs | Refusal::EditedByHand => {
                         safe_fs::read(dir, &path).ok().map(|old| {
                             unified_diff(
@@ -249,16 +274,12 @@ pub fn check(dir: &Path, request: &Request) -> io::Result<Vec<Difference>> {
 /// Files (and symlinks) in the rendered targets' folders that stackc does not own, for the report.
 /// Walks without following symlinks; skips the targets' private folders.
 fn unowned(dir: &Path, request: &Request, manifest: &Manifest) -> Vec<String> {
-    let private: BTreeSet<&str> = request
-        .rendered
-        .iter()
-        .flat_map(|r| r.private.iter().map(String::as_str))
-        .collect();
+    let private: BTreeSet<&str> = request.private_folders().into_iter().collect();
     let mut out = Vec::new();
     let mut pending: Vec<String> = request
         .rendered
         .iter()
-        .map(|r| r.folder.to_owned())
+        .map(|r| r.owner.folder.to_owned())
         .collect();
     while let Some(rel) = pending.pop() {
         let Ok(entries) = std::fs::read_dir(dir.join(&rel)) else {

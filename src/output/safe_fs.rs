@@ -164,13 +164,21 @@ impl Lock {
         }
         fs::create_dir_all(state_dir).map_err(|e| with_path(&e, state_dir))?;
         let path = state_dir.join(lock_file);
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(|e| with_path(&e, &path))?;
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        // A lock file that is a symlink would make stackc create or lock a file outside DIR.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
+        let file = options.open(&path).map_err(|e| {
+            if fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+                io::Error::other(format!(
+                    "{} is a symlink: stackc locks the output folder there and will not follow it",
+                    path.display()
+                ))
+            } else {
+                with_path(&e, &path)
+            }
+        })?;
         if shared {
             file.lock_shared()
         } else {

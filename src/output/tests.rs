@@ -1,6 +1,7 @@
 use std::fs;
 use std::path::Path;
 
+use super::manifest::Manifest;
 use super::*;
 
 fn artifacts(items: &[(&str, &str)]) -> Artifacts {
@@ -10,12 +11,18 @@ fn artifacts(items: &[(&str, &str)]) -> Artifacts {
         .collect()
 }
 
+fn owner(target: &'static str, folder: &'static str, private: &[&str]) -> Owner {
+    Owner {
+        target,
+        folder,
+        private: private.iter().map(|p| (*p).to_owned()).collect(),
+    }
+}
+
 fn compose(items: &[(&str, &str)]) -> Request {
     Request {
         rendered: vec![Rendered {
-            target: "compose",
-            folder: "compose",
-            private: vec!["compose/secrets".into()],
+            owner: owner("compose", "compose", &["compose/secrets"]),
             artifacts: artifacts(items),
         }],
         ..Request::default()
@@ -202,9 +209,7 @@ fn retired_targets_lose_their_files_and_check_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let mut both = compose(&[("compose/compose.yaml", "c\n")]);
     both.rendered.push(Rendered {
-        target: "ecs",
-        folder: "ecs",
-        private: Vec::new(),
+        owner: owner("ecs", "ecs", &[]),
         artifacts: artifacts(&[("ecs/api.taskdef.json", "{}\n")]),
     });
     write(dir.path(), &both).unwrap();
@@ -214,7 +219,7 @@ fn retired_targets_lose_their_files_and_check_says_so() {
     assert!(check(dir.path(), &only_compose).unwrap().is_empty());
     // ECS no longer configured: its files are stale.
     let retired = Request {
-        retired: vec!["ecs"],
+        retired: vec![owner("ecs", "ecs", &[])],
         ..only_compose
     };
     assert_eq!(
@@ -240,9 +245,7 @@ fn concurrent_builds_take_turns() {
                         .collect();
                     let req = Request {
                         rendered: vec![Rendered {
-                            target: "compose",
-                            folder: "compose",
-                            private: Vec::new(),
+                            owner: owner("compose", "compose", &[]),
                             artifacts: files.into_iter().collect(),
                         }],
                         ..Request::default()
@@ -286,4 +289,87 @@ fn the_output_folder_may_not_be_a_file() {
     let file = dir.path().join("dist");
     fs::write(&file, "x").unwrap();
     assert!(write(Path::new(&file), &compose(&[("compose/a", "1\n")])).is_err());
+}
+
+/// A manifest is a file in the user's folder: entries outside their target's folder, in a
+/// private folder or in `.stackc/` never make stackc delete anything.
+#[test]
+fn a_crafted_manifest_cannot_delete_the_users_files() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &compose(&[("compose/compose.yaml", "c\n")])).unwrap();
+    fs::create_dir_all(dir.path().join("compose/secrets")).unwrap();
+    let victims = [
+        "compose/secrets/stripe-key",
+        "NOTES.md",
+        "stack.toml",
+        ".stackc/lock",
+        "compose",
+    ];
+    let mut manifest: Manifest =
+        Manifest::parse(&fs::read_to_string(dir.path().join(".stackc/manifest.json")).unwrap())
+            .unwrap();
+    for v in &victims[..4] {
+        let path = dir.path().join(v);
+        if !path.exists() {
+            fs::write(&path, "mine").unwrap();
+        }
+        let sha = manifest::sha256(&fs::read(&path).unwrap());
+        manifest.files.insert(
+            (*v).to_owned(),
+            manifest::Entry {
+                target: "compose".into(),
+                sha256: sha,
+            },
+        );
+    }
+    fs::write(dir.path().join(".stackc/manifest.json"), manifest.render()).unwrap();
+    let forced = Request {
+        force: true,
+        ..compose(&[("compose/compose.yaml", "c\n")])
+    };
+    let report = write(dir.path(), &forced).unwrap();
+    assert!(report.removed.is_empty(), "{report:?}");
+    assert_eq!(report.kept.len(), 4, "{report:?}");
+    for v in &victims[..4] {
+        assert!(dir.path().join(v).exists(), "{v}");
+    }
+}
+
+#[test]
+fn force_replaces_but_never_deletes_an_edited_stale_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &compose(&[("compose/a", "1\n"), ("compose/b", "1\n")]),
+    )
+    .unwrap();
+    fs::write(dir.path().join("compose/b"), "tuned").unwrap();
+    let forced = Request {
+        force: true,
+        ..compose(&[("compose/a", "1\n")])
+    };
+    let report = write(dir.path(), &forced).unwrap();
+    assert_eq!(
+        report.kept,
+        vec![("compose/b".to_owned(), Refusal::EditedByHand)]
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("compose/b")).unwrap(),
+        "tuned"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_lock_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join(".stackc")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("victim"),
+        dir.path().join(".stackc/lock"),
+    )
+    .unwrap();
+    assert!(write(dir.path(), &compose(&[("compose/a", "1\n")])).is_err());
+    assert!(!outside.path().join("victim").exists());
 }

@@ -85,6 +85,9 @@ impl<'i> Document<'i> {
                     )
                 });
             };
+            // The names the base gives its deployment are the base's: an environment is a
+            // deployment of its own, named after it unless its overlay names it.
+            overlay::forget_deployment_names(root.get_mut());
             overlay::apply(root.get_mut(), name.get(), overlay, diags);
         }
         let env_names = self.environments.iter().map(|(n, _)| n.clone()).collect();

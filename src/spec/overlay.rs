@@ -47,6 +47,27 @@ pub fn split<'i>(
     out
 }
 
+/// The settings that name a deployment: `[targets.compose] project`, `[targets.kubernetes] namespace`
+/// and `[targets.ecs] cluster`.
+const DEPLOYMENT_NAMES: [(&str, &str); 3] = [
+    ("compose", "project"),
+    ("kubernetes", "namespace"),
+    ("ecs", "cluster"),
+];
+
+/// Removes the base's deployment names from the tree an environment is merged onto: they name the
+/// base deployment, and two environments under one name would overwrite each other.
+pub fn forget_deployment_names(base: &mut DeTable<'_>) {
+    let Some(DeValue::Table(targets)) = base.get_mut("targets").map(Spanned::get_mut) else {
+        return;
+    };
+    for (target, field) in DEPLOYMENT_NAMES {
+        if let Some(DeValue::Table(t)) = targets.get_mut(target).map(Spanned::get_mut) {
+            t.remove(field);
+        }
+    }
+}
+
 const NAMED_SECTIONS: [(&str, &str); 3] = [
     ("services", "service"),
     ("jobs", "job"),

@@ -1,5 +1,6 @@
 //! Targets: pure functions from a compiled spec to a sorted map of relative path -> file contents.
 
+mod comment;
 pub mod compose;
 pub mod dockerfile;
 pub mod ecs;
@@ -9,6 +10,7 @@ pub mod kubernetes;
 pub mod outputs;
 pub mod probe;
 pub mod regex;
+pub mod shell;
 mod templates;
 pub mod yaml;
 
@@ -21,7 +23,8 @@ use crate::output::Artifacts;
 /// each other by relative paths (never absolute ones: the output must not depend on the machine).
 #[derive(Debug, Clone)]
 pub struct RenderContext {
-    /// The spec file's name, quoted in generated headers.
+    /// The spec file's name, quoted in generated headers: already safe inside a `#` comment of
+    /// any generated file (see [`comment::comment`]).
     pub spec_file: String,
     /// Absolute folder of the spec.
     pub spec_dir: PathBuf,
@@ -35,13 +38,16 @@ impl RenderContext {
     pub fn new(spec: &Path, out_dir: &Path) -> Self {
         let cwd = std::env::current_dir().unwrap_or_default();
         let spec = normalize(&cwd.join(spec));
+        let spec_dir = spec.parent().map(real).unwrap_or_default();
         Self {
-            spec_file: spec
-                .file_name()
-                .map(|f| f.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            spec_dir: spec.parent().map(Path::to_path_buf).unwrap_or_default(),
-            out_dir: normalize(&cwd.join(out_dir)),
+            spec_file: comment::comment(
+                &spec
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            ),
+            spec_dir,
+            out_dir: real(&cwd.join(out_dir)),
         }
     }
 
@@ -65,7 +71,30 @@ impl RenderContext {
     /// A build context folder of the spec (as written in it), absolute.
     #[must_use]
     pub fn context_dir(&self, context: &str) -> PathBuf {
-        normalize(&self.spec_dir.join(context))
+        real(&self.spec_dir.join(context))
+    }
+}
+
+/// `path` with the symlinks of the part of it that exists resolved, the rest kept as written: where
+/// the output folder lies relative to a build context must be judged as Docker will see it (an
+/// output folder reached through a symlinked alias is still inside the context it is in).
+fn real(path: &Path) -> PathBuf {
+    let path = normalize(path);
+    let mut existing = path.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(found) = existing.canonicalize() {
+            let mut out = found;
+            out.extend(rest.iter().rev());
+            return out;
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_owned());
+                existing = parent;
+            }
+            _ => return path,
+        }
     }
 }
 
@@ -101,10 +130,37 @@ pub trait Target: Sync {
     fn private_folders(&self) -> Vec<String> {
         Vec::new()
     }
+    /// Warnings that depend on where the spec and the output folder are (the disk around them).
+    fn context_notes(&self, _compiled: &Compiled, _context: &RenderContext) -> Vec<String> {
+        Vec::new()
+    }
     /// What the target changed or could not carry over from the spec, for the user to read.
     fn notes(&self, _compiled: &Compiled) -> Vec<String> {
         Vec::new()
     }
+}
+
+/// Renders the targets side by side, one thread each (they only read the compiled spec), in the
+/// order given: the output is the same as rendering them one after another.
+#[must_use]
+pub fn render_all(
+    targets: &[&dyn Target],
+    compiled: &Compiled,
+    context: &RenderContext,
+) -> Vec<Artifacts> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = targets
+            .iter()
+            .map(|t| scope.spawn(move || t.render(compiled, context)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
 }
 
 /// Targets of the contract, in `--target all` order.
@@ -124,6 +180,17 @@ pub fn available() -> Vec<&'static dyn Target> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinked_aliases_resolve_to_where_docker_sees_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let real_dir = dir.path().join("real");
+        std::fs::create_dir(&real_dir).unwrap();
+        std::os::unix::fs::symlink(&real_dir, dir.path().join("alias")).unwrap();
+        let ctx = RenderContext::new(&real_dir.join("stack.toml"), &dir.path().join("alias/dist"));
+        assert!(ctx.out_dir.starts_with(ctx.context_dir(".")), "{ctx:?}");
+    }
 
     #[test]
     fn relative_paths() {

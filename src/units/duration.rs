@@ -33,6 +33,10 @@ impl Duration {
     }
 }
 
+/// Go's `time.Duration` (Docker, Compose, Kubernetes tooling) ends at about 2,562,047 hours; the same
+/// bound whatever the unit it is written in.
+pub const MAX_MILLIS: u64 = 2_562_047 * 3_600_000;
+
 const FORMAT_HELP: &str = "write durations like \"500ms\", \"10s\", \"1m30s\" or \"2h\"";
 
 impl FromStr for Duration {
@@ -40,6 +44,8 @@ impl FromStr for Duration {
 
     fn from_str(s: &str) -> Result<Self, String> {
         let bad = || format!("`{s}` is not a duration; {FORMAT_HELP}");
+        let too_long =
+            || format!("`{s}` is too long a duration: Docker and Compose take up to 2562047h");
         if s.is_empty() {
             return Err(bad());
         }
@@ -68,7 +74,8 @@ impl FromStr for Duration {
             millis = value
                 .checked_mul(factor)
                 .and_then(|v| v.checked_add(millis))
-                .ok_or_else(|| format!("`{s}` is too long a duration"))?;
+                .filter(|v| *v <= MAX_MILLIS)
+                .ok_or_else(too_long)?;
         }
         Ok(Self { millis })
     }
@@ -94,6 +101,22 @@ impl fmt::Display for Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_longest_duration_is_the_same_in_every_unit() {
+        assert!("2562047h".parse::<Duration>().is_ok());
+        for bad in [
+            "2562048h",
+            "18446744073709551615ms",
+            "5124095576030431h",
+            "153722821m",
+        ] {
+            assert!(
+                bad.parse::<Duration>().unwrap_err().contains("too long"),
+                "{bad}"
+            );
+        }
+    }
 
     #[test]
     fn parses_compound_durations() {

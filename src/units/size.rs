@@ -28,6 +28,9 @@ impl ByteSize {
     }
 }
 
+/// The largest size stackc accepts.
+pub const MAX_BYTES: u64 = 1 << 50;
+
 impl FromStr for ByteSize {
     type Err = String;
 
@@ -50,9 +53,12 @@ impl FromStr for ByteSize {
             "Ti" => 1 << 40,
             _ => return Err(bad()),
         };
+        // 1 PiB: larger than any machine's memory or volume, and small enough that every target's
+        // own unit (ECS counts MiB in a 32-bit integer) holds it.
         let bytes = value
             .checked_mul(factor)
-            .ok_or_else(|| format!("`{s}` is too large"))?;
+            .filter(|b| *b <= MAX_BYTES)
+            .ok_or_else(|| format!("`{s}` is too large: sizes go up to 1Pi (1024Ti)"))?;
         if bytes == 0 {
             return Err(format!("`{s}` is zero; a size must be positive"));
         }
@@ -72,6 +78,17 @@ impl fmt::Display for ByteSize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absurd_sizes_are_refused_whatever_the_unit() {
+        assert!("1024Ti".parse::<ByteSize>().is_ok());
+        for bad in ["1025Ti", "18446744073709551615", "2000T"] {
+            assert!(
+                bad.parse::<ByteSize>().unwrap_err().contains("too large"),
+                "{bad}"
+            );
+        }
+    }
 
     #[test]
     fn parses_binary_and_decimal_suffixes() {

@@ -14,12 +14,16 @@ mod yaml11;
 pub fn problems(compiled: &Compiled, artifacts: &Artifacts) -> Vec<String> {
     let mut out = Vec::new();
     for (path, text) in artifacts {
-        if path.ends_with(".yaml") || path.ends_with(".yml") {
+        let extension = std::path::Path::new(path)
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("");
+        if matches!(extension, "yaml" | "yml") {
             match yaml11::disagreements(text) {
                 Ok(found) => out.extend(found.into_iter().map(|d| format!("{path}: {d}"))),
                 Err(e) => out.push(format!("{path}: not YAML: {e}")),
             }
-        } else if path.ends_with(".json")
+        } else if extension == "json"
             && let Err(e) = serde_json::from_str::<serde_json::Value>(text)
         {
             out.push(format!("{path}: not JSON: {e}"));
@@ -56,7 +60,9 @@ fn compose_env(compiled: &Compiled, compose: &str) -> Vec<String> {
                 other => other.cloned(),
             };
             if unescaped.as_ref() != Some(&expected) {
-                out.push(format!("compose.yaml: {at} reads as {seen:?}, the spec says {text:?}"));
+                out.push(format!(
+                    "compose.yaml: {at} reads as {seen:?}, the spec says {text:?}"
+                ));
             }
         }
     }

@@ -1,5 +1,5 @@
 //! An independent oracle for "YAML 1.1 readers see what stackc meant": every plain (unquoted)
-//! scalar of a document is typed twice, by the YAML 1.1 rules (docker-compose 1.29 via PyYAML,
+//! scalar of a document is typed twice, by the YAML 1.1 rules (docker-compose 1.29 via `PyYAML`,
 //! Kubernetes via go-yaml v2 semantics) and by YAML 1.2's core schema (Compose v2+). Any scalar
 //! the two read differently, key or value, is a finding. Written from the YAML 1.1 type
 //! registry (yaml.org/type), deliberately not sharing code with stackc's own quoting.
@@ -19,8 +19,27 @@ pub enum Typed {
 fn is_bool_11(s: &str) -> bool {
     matches!(
         s,
-        "y" | "Y" | "yes" | "Yes" | "YES" | "n" | "N" | "no" | "No" | "NO" | "true" | "True"
-            | "TRUE" | "false" | "False" | "FALSE" | "on" | "On" | "ON" | "off" | "Off" | "OFF"
+        "y" | "Y"
+            | "yes"
+            | "Yes"
+            | "YES"
+            | "n"
+            | "N"
+            | "no"
+            | "No"
+            | "NO"
+            | "true"
+            | "True"
+            | "TRUE"
+            | "false"
+            | "False"
+            | "FALSE"
+            | "on"
+            | "On"
+            | "ON"
+            | "off"
+            | "Off"
+            | "OFF"
     )
 }
 
@@ -48,15 +67,15 @@ fn is_int_11(s: &str) -> bool {
     if u == "0" {
         return true;
     }
-    if u.starts_with('0') {
-        return digits(&u[1..], |c| ('0'..='7').contains(&c));
+    if let Some(octal) = u.strip_prefix('0') {
+        return digits(octal, |c| ('0'..='7').contains(&c));
     }
     if u.contains(':') {
         let mut parts = u.split(':');
         let head = parts.next().unwrap_or("");
         return head.starts_with(|c: char| c.is_ascii_digit() && c != '0')
             && digits(head, |c| c.is_ascii_digit())
-            && parts.all(|p| sexagesimal(p));
+            && parts.all(sexagesimal);
     }
     u.starts_with(|c: char| c.is_ascii_digit()) && digits(u, |c| c.is_ascii_digit())
 }
@@ -67,7 +86,7 @@ fn sexagesimal(p: &str) -> bool {
         && (p.len() == 1 || p.as_bytes()[0] <= b'5')
 }
 
-/// YAML 1.1 float as PyYAML resolves it: `1.5`, `1.`, `.5`, `1.5e+3`, `1:30.5`, `.inf`, `.nan`.
+/// YAML 1.1 float as `PyYAML` resolves it: `1.5`, `1.`, `.5`, `1.5e+3`, `1:30.5`, `.inf`, `.nan`.
 fn is_float_11(s: &str) -> bool {
     let u = unsigned(s);
     if matches!(u, ".inf" | ".Inf" | ".INF") || matches!(s, ".nan" | ".NaN" | ".NAN") {
@@ -86,13 +105,16 @@ fn is_float_11(s: &str) -> bool {
             .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
     });
     if whole.is_empty() {
-        // `.5`: digits required, and no sign in PyYAML's form.
+        // `.5`: digits required, and no sign in `PyYAML`'s form.
         return u == s && !frac.is_empty() && frac_ok && exp_ok;
     }
     if whole.contains(':') {
         let mut parts = whole.split(':');
         let head = parts.next().unwrap_or("");
-        return digits(head, |c| c.is_ascii_digit()) && parts.all(sexagesimal) && frac_ok && exp.is_none();
+        return digits(head, |c| c.is_ascii_digit())
+            && parts.all(sexagesimal)
+            && frac_ok
+            && exp.is_none();
     }
     whole.starts_with(|c: char| c.is_ascii_digit())
         && digits(whole, |c| c.is_ascii_digit())
@@ -100,7 +122,7 @@ fn is_float_11(s: &str) -> bool {
         && exp_ok
 }
 
-/// `2001-12-14`, optionally followed by a time (PyYAML reads these as dates).
+/// `2001-12-14`, optionally followed by a time (`PyYAML` reads these as dates).
 fn is_timestamp_11(s: &str) -> bool {
     let mut parts = s.splitn(3, '-');
     let (Some(y), Some(m), Some(rest)) = (parts.next(), parts.next(), parts.next()) else {
@@ -141,16 +163,25 @@ pub fn type_12(plain: &str) -> Typed {
     let decimal = !u.is_empty() && u.chars().all(|c| c.is_ascii_digit());
     if is_null(plain) {
         other("null")
-    } else if matches!(plain, "true" | "True" | "TRUE" | "false" | "False" | "FALSE") {
+    } else if matches!(
+        plain,
+        "true" | "True" | "TRUE" | "false" | "False" | "FALSE"
+    ) {
         other("bool")
     } else if decimal
-        || plain.strip_prefix("0o").is_some_and(|d| !d.is_empty() && d.chars().all(|c| ('0'..='7').contains(&c)))
-        || plain.strip_prefix("0x").is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_hexdigit()))
+        || plain
+            .strip_prefix("0o")
+            .is_some_and(|d| !d.is_empty() && d.chars().all(|c| ('0'..='7').contains(&c)))
+        || plain
+            .strip_prefix("0x")
+            .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_hexdigit()))
     {
         other("int")
     } else if matches!(u, ".inf" | ".Inf" | ".INF")
         || matches!(plain, ".nan" | ".NaN" | ".NAN")
-        || (u.contains(['.', 'e', 'E']) && u.parse::<f64>().is_ok() && u.starts_with(|c: char| c.is_ascii_digit() || c == '.'))
+        || (u.contains(['.', 'e', 'E'])
+            && u.parse::<f64>().is_ok()
+            && u.starts_with(|c: char| c.is_ascii_digit() || c == '.'))
     {
         other("float")
     } else {
@@ -245,8 +276,17 @@ pub fn disagreements(text: &str) -> Result<Vec<String>, String> {
     Ok(old
         .iter()
         .filter(|(path, t)| new.get(*path) != Some(t))
-        .map(|(path, t)| format!("{path}: YAML 1.1 reads {t:?}, YAML 1.2 reads {:?}", new.get(path)))
-        .chain(new.keys().filter(|p| !old.contains_key(*p)).map(|p| format!("{p}: only YAML 1.2 has it")))
+        .map(|(path, t)| {
+            format!(
+                "{path}: YAML 1.1 reads {t:?}, YAML 1.2 reads {:?}",
+                new.get(path)
+            )
+        })
+        .chain(
+            new.keys()
+                .filter(|p| !old.contains_key(*p))
+                .map(|p| format!("{p}: only YAML 1.2 has it")),
+        )
         .collect())
 }
 
@@ -256,7 +296,18 @@ mod oracle_tests {
 
     #[test]
     fn the_classic_traps() {
-        for trap in ["on", "NO", "y", "0755", "1:30", "22:22", "1_000", "2001-12-14", "1.5e+3", "0b101"] {
+        for trap in [
+            "on",
+            "NO",
+            "y",
+            "0755",
+            "1:30",
+            "22:22",
+            "1_000",
+            "2001-12-14",
+            "1.5e+3",
+            "0b101",
+        ] {
             assert_ne!(type_11(trap), Typed::Str(trap.into()), "{trap}");
         }
         for plain in ["api", "http://x:80", "8000/tcp", "a-b", "v1.2.3", "1.2.3"] {
@@ -264,7 +315,10 @@ mod oracle_tests {
         }
         let found = disagreements("env:\n  ON: 'x'\n  A: yes\n  B: \"no\"\n").unwrap();
         assert!(found.iter().any(|f| f.contains("ON#key")), "{found:?}");
-        assert!(found.iter().any(|f| f.starts_with("doc1/env/A:")), "{found:?}");
+        assert!(
+            found.iter().any(|f| f.starts_with("doc1/env/A:")),
+            "{found:?}"
+        );
         assert!(!found.iter().any(|f| f.contains("env/B")), "{found:?}");
     }
 }

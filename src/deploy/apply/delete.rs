@@ -84,6 +84,7 @@ impl Run<'_> {
                 }
             }
         }
+        self.revoke_rules_naming(&groups).await?;
         for c in &groups {
             self.say(&format!("delete {} ...", c.resource));
             if let Step::Group(owner) = &c.step
@@ -171,6 +172,49 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// In the groups that stay (the file system's, kept with its data), the rules whose source is a
+    /// group being deleted: a group another one refers to cannot be deleted.
+    async fn revoke_rules_naming(&self, deleted: &[&Change]) -> Result<()> {
+        let gone: Vec<&str> = deleted
+            .iter()
+            .filter_map(|c| match &c.step {
+                Step::Group(owner) => self.live.groups.get(owner).map(|g| g.id.as_str()),
+                _ => None,
+            })
+            .collect();
+        for (owner, g) in &self.live.groups {
+            if deleted.iter().any(|c| c.step == Step::Group(owner.clone())) {
+                continue;
+            }
+            let naming: Vec<_> = g
+                .rules
+                .iter()
+                .filter(|(key, _)| key.rsplit(' ').next().is_some_and(|s| gone.contains(&s)))
+                .map(|(_, p)| p.clone())
+                .collect();
+            if naming.is_empty() {
+                continue;
+            }
+            self.say(&format!(
+                "revoke the rules of security-group/{owner} that name deleted groups ..."
+            ));
+            match self
+                .aws
+                .ec2
+                .revoke_security_group_ingress()
+                .group_id(&g.id)
+                .set_ip_permissions(Some(naming))
+                .send()
+                .await
+            {
+                Ok(_) => {}
+                Err(e) if code_of(&e) == Some("InvalidPermission.NotFound") => {}
+                Err(e) => return Err(failed(format!("security-group/{owner}"))(e)),
+            }
+        }
+        Ok(())
+    }
+
     /// Deletes listener rules (before anything is created: a freed priority may be taken again).
     pub(super) async fn delete_rules(&self, rules: &[&Change]) -> Result<()> {
         for c in rules {
@@ -243,7 +287,7 @@ impl Run<'_> {
     /// Deregisters the family's revisions that are the stack's; revisions someone else registered
     /// in it stay.
     async fn deregister_family(&self, family: &str, resource: &str) -> Result<()> {
-        for (arn, owner) in revisions(self.aws, family, &self.desired.stack).await? {
+        for (arn, owner) in revisions(self.aws, family, self.desired.identity()).await? {
             if !owner.is_this() {
                 self.say(&format!(
                     "keep {}: not tagged as the stack's",

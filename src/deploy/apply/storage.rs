@@ -154,17 +154,26 @@ impl Run<'_> {
         if update {
             b = b.overwrite(true);
         } else {
-            b = b.tags(
-                aws_sdk_ssm::types::Tag::builder()
-                    .key(STACK_TAG)
-                    .value(&self.desired.stack)
-                    .build()
-                    .map_err(|e| Failure {
-                        resource: resource.into(),
-                        message: e.to_string(),
-                        call: None,
-                    })?,
-            );
+            // The deployment's tags, in the create call (a put with `overwrite` takes none).
+            for (key, value) in [
+                (STACK_TAG, self.desired.stack.as_str()),
+                (
+                    crate::deploy::owner::ENV_TAG,
+                    self.desired.identity().env_tag(),
+                ),
+            ] {
+                b = b.tags(
+                    aws_sdk_ssm::types::Tag::builder()
+                        .key(key)
+                        .value(value)
+                        .build()
+                        .map_err(|e| Failure {
+                            resource: resource.into(),
+                            message: e.to_string(),
+                            call: None,
+                        })?,
+                );
+            }
         }
         match b.send().await {
             Ok(_) => {}

@@ -80,12 +80,12 @@ impl Run<'_> {
             call: None,
         })?;
         let cluster = &self.desired.cluster_name;
-        let started_by = crate::targets::ecs::Identity {
-            stack: &self.desired.stack,
-        }
-        .name(crate::targets::ecs::NameKind::JobRun(
-            arn.rsplit('/').next().unwrap_or(name),
-        ));
+        let started_by = self
+            .desired
+            .identity()
+            .name(crate::targets::ecs::NameKind::JobRun(
+                arn.rsplit('/').next().unwrap_or(name),
+            ));
         let running = self
             .aws
             .ecs
@@ -113,6 +113,12 @@ impl Run<'_> {
                     aws_sdk_ecs::types::Tag::builder()
                         .key(STACK_TAG)
                         .value(&self.desired.stack)
+                        .build(),
+                )
+                .tags(
+                    aws_sdk_ecs::types::Tag::builder()
+                        .key(crate::deploy::owner::ENV_TAG)
+                        .value(self.desired.identity().env_tag())
                         .build(),
                 )
                 .send()

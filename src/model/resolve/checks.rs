@@ -166,6 +166,13 @@ pub fn cors_origin(origin: &str) -> Result<(), String> {
         Some(_) => return bad(),
         None => rest,
     };
+    // A wildcard subdomain is a pattern to ingress-nginx but a literal to the gateway stackc
+    // generates for Compose and to the ALB: one spec would allow different origins per target.
+    if host.starts_with("*.") {
+        return Err(format!(
+            "`{origin}` is a wildcard origin, which not every target can match; list each origin, or `*`"
+        ));
+    }
     if host_name(host).is_err() && host.parse::<std::net::Ipv4Addr>().is_err() {
         return bad();
     }
@@ -218,6 +225,19 @@ pub fn credential_name(name: &str) -> bool {
         || parts.contains(&"PASS")
         || (parts.len() > 1 && parts.contains(&"PWD"))
         || (parts.len() > 1 && *last == "KEY")
+}
+
+/// Whether a credential-like name says password or secret (not token or key): its value is never
+/// plainly harmless, not even a number or a path.
+pub fn password_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    let parts: Vec<&str> = upper.split('_').filter(|p| !p.is_empty()).collect();
+    parts.iter().any(|p| {
+        ["PASSWORD", "PASSWD", "SECRET"]
+            .iter()
+            .any(|w| p.contains(w))
+    }) || parts.contains(&"PASS")
+        || (parts.len() > 1 && parts.contains(&"PWD"))
 }
 
 /// Last name parts that make a variable describe a credential rather than hold it.
@@ -287,10 +307,39 @@ fn digits(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| c.is_ascii_digit())
 }
 
-/// The byte range of a literal password in the userinfo of a URL inside `text`
-/// (`postgres://user:hunter2@host`); a password that is made only of the `placeholders` ranges (a
-/// reference to a secret output) is not literal.
+/// The byte range of a literal password inside `text`: in the userinfo of a URL
+/// (`postgres://user:hunter2@host`) or a `password=` / `pwd=` parameter of a connection string
+/// (`jdbc:…?user=app&password=hunter2`, `Server=db;Password=hunter2`). A password made only of the
+/// `placeholders` ranges (a reference to a secret output) is not literal.
 pub fn url_password(text: &str, placeholders: &[Range<usize>]) -> Option<Range<usize>> {
+    userinfo_password(text, placeholders).or_else(|| parameter_password(text, placeholders))
+}
+
+/// `password=…` (any case; also `pwd`, `passwd`, `pass`) after the start, `?`, `&`, `;` or a space.
+fn parameter_password(text: &str, placeholders: &[Range<usize>]) -> Option<Range<usize>> {
+    let lower = text.to_ascii_lowercase();
+    for key in ["password=", "passwd=", "pwd=", "pass="] {
+        let mut from = 0;
+        while let Some(i) = lower[from..].find(key) {
+            let start = from + i;
+            from = start + key.len();
+            let boundary = lower[..start]
+                .chars()
+                .next_back()
+                .is_none_or(|c| matches!(c, '?' | '&' | ';' | ' ' | '\t'));
+            let end = text[from..]
+                .find(|c: char| matches!(c, '&' | ';' | '#') || c.is_whitespace())
+                .map_or(text.len(), |e| from + e);
+            let value = from..end;
+            if boundary && !value.is_empty() && !covered(&value, placeholders) {
+                return Some(value);
+            }
+        }
+    }
+    None
+}
+
+fn userinfo_password(text: &str, placeholders: &[Range<usize>]) -> Option<Range<usize>> {
     let mut from = 0;
     while let Some(i) = text[from..].find("://") {
         let scheme_end = from + i;
@@ -406,9 +455,45 @@ mod tests {
         assert!(cors_origin("http://localhost:3000").is_ok());
         assert!(cors_origin("https://shop.example.com/").is_err());
         assert!(cors_origin("ftp://x").is_err());
+        assert!(
+            cors_origin("https://*.example.com")
+                .unwrap_err()
+                .contains("wildcard")
+        );
         assert!(version("3.12").is_ok());
         assert!(version("pg16").is_ok());
         assert!(version("3 12").is_err());
+    }
+
+    #[test]
+    fn passwords_in_connection_strings() {
+        for (text, pw) in [
+            (
+                "jdbc:postgresql://db/app?user=app&password=hunter2",
+                "hunter2",
+            ),
+            ("postgres://db/app?password=hunter2", "hunter2"),
+            ("Server=db;User Id=sa;Password=hunter2", "hunter2"),
+            ("host=db pwd=s3cret dbname=x", "s3cret"),
+        ] {
+            assert_eq!(
+                url_password(text, &[]).map(|r| &text[r]),
+                Some(pw),
+                "{text}"
+            );
+        }
+        for fine in [
+            "Server=db;Password=",
+            "x?ssl_password_file=/k",
+            "mypassword=1",
+        ] {
+            assert_eq!(url_password(fine, &[]), None, "{fine}");
+        }
+        assert!(
+            password_name("DB_PASSWORD")
+                && password_name("APP_SECRET")
+                && !password_name("API_TOKEN")
+        );
     }
 
     #[test]

@@ -50,7 +50,10 @@ pub fn resolve(
     let (routes, gateway) = r.routes_and_gateway();
     r.host_ports();
     r.unused_volumes(&resources);
-    let targets = name.as_ref().map(|n| r.targets(n));
+    let deployment = name
+        .as_ref()
+        .and_then(|n| r.deployment(n, env, &parsed.spec.environments));
+    let targets = deployment.as_ref().map(|d| r.targets(&d.name));
 
     // Entries referring to an entry that failed to decode are dropped without a report of their own:
     // the model is only complete when nothing was dropped.
@@ -65,9 +68,11 @@ pub fn resolve(
         name: name?,
         description,
         env: env.map(str::to_owned),
+        deployment: deployment?,
         services,
         jobs,
         resources,
+        routed: routes.iter().map(|r| r.service.clone()).collect(),
         routes,
         gateway,
         targets: targets??,
@@ -179,6 +184,39 @@ impl<'a> Resolver<'a> {
             value.start + 1 + inner.start..value.start + 1 + inner.end
         } else {
             value
+        }
+    }
+
+    /// The deployment: the stack, or `<stack>-<env>`, which must be a DNS label itself (it names the
+    /// namespace, project and cluster by default, and is the `stackc:env` side of every tag).
+    fn deployment(
+        &mut self,
+        stack: &Name,
+        env: Option<&str>,
+        environments: &[Sp<String>],
+    ) -> Option<super::Deployment> {
+        let env_name = match env {
+            None => None,
+            Some(e) => Some(e.parse::<Name>().ok()?),
+        };
+        match super::Deployment::new(stack.clone(), env_name) {
+            Ok(d) => Some(d),
+            Err(why) => {
+                let env = env.unwrap_or_default();
+                let span = environments
+                    .iter()
+                    .find(|e| e.get() == env)
+                    .map_or(0..0, Sp::span);
+                self.push(
+                    Diagnostic::error(
+                        Code::InvalidName,
+                        format!("the deployment name `{stack}-{env}` (stack and environment) is invalid: {why}"),
+                    )
+                    .at(span, "environment name")
+                    .help("every target names the environment's deployment `<stack>-<env>` (a DNS label of at most 63 characters): shorten the stack or environment name"),
+                );
+                None
+            }
         }
     }
 

@@ -68,10 +68,14 @@ impl Resolver<'_> {
         if *not_secret || is_secret_var {
             return;
         }
-        if placeholders.is_empty()
-            && checks::credential_name(var)
-            && !checks::plainly_not_secret(text)
-        {
+        // A password is a password whatever it looks like (`1234567`, `/hunter2`); for tokens and
+        // keys, values that are plainly numbers, flags, durations or paths pass.
+        let literal = if checks::password_name(var) {
+            !text.trim().is_empty()
+        } else {
+            !checks::plainly_not_secret(text)
+        };
+        if placeholders.is_empty() && checks::credential_name(var) && literal {
             let help = match secret_for(var) {
                 Some(s) => format!(
                     "keep credentials out of the spec: remove it from `env` and add `secrets = [\"{s}\"]`, which exposes the secret `{s}` as `{var}`; {NOT_SECRET_HELP}"
@@ -94,7 +98,7 @@ impl Resolver<'_> {
             self.push(
                 Diagnostic::error(
                     Code::LiteralSecret,
-                    format!("the URL in `{var}` has a password written in the spec"),
+                    format!("the connection string in `{var}` has a password written in the spec"),
                 )
                 .at(span, "literal password")
                 .help(format!(

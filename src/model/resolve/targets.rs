@@ -10,7 +10,9 @@ use crate::spec::Sp;
 use crate::units::Name;
 
 impl Resolver<'_> {
-    pub(super) fn targets(&mut self, stack: &Name) -> Option<Targets> {
+    /// The settings, named after `deployment` (`<stack>` or `<stack>-<env>`) unless they say otherwise.
+    pub(super) fn targets(&mut self, deployment: &Name) -> Option<Targets> {
+        let stack = deployment;
         let spec = self.spec.targets.as_ref();
         let mut ok = true;
 
@@ -30,6 +32,39 @@ impl Resolver<'_> {
                 None => Some(stack.clone()),
             },
         };
+        // The stack's namespace gets a default-deny policy and the restricted profile: never the
+        // namespace of the ingress controller or Gateway that routes into it.
+        if let Some(ns) = &namespace {
+            let ns_span = k8s
+                .and_then(|k| k.namespace.as_ref())
+                .map(Sp::span)
+                .or_else(|| self.spec.stack.as_ref().map(|s| s.name.span()));
+            let ingress = k8s.and_then(|k| k.ingress_namespace.as_ref());
+            let gateway = k8s.and_then(|k| k.gateway_namespace.as_ref());
+            let controllers = [
+                (
+                    "ingress_namespace",
+                    ingress.map_or("ingress-nginx", |v| v.get().as_str()),
+                ),
+                (
+                    "gateway_namespace",
+                    gateway.map_or("", |v| v.get().as_str()),
+                ),
+            ];
+            if let (Some((field, _)), Some(span)) =
+                (controllers.iter().find(|(_, c)| *c == ns.as_str()), ns_span)
+            {
+                self.push(
+                    Diagnostic::error(
+                        Code::InvalidTarget,
+                        format!("the stack's Kubernetes namespace `{ns}` is the {field} of the cluster's router"),
+                    )
+                    .at(span, "the stack's namespace")
+                    .help("stackc denies all traffic in its namespace but the stack's own and enforces the restricted pod profile, which would cut off the controller there; deploy the stack into a namespace of its own"),
+                );
+                ok = false;
+            }
+        }
         for (field, value) in [
             ("registry", k8s.and_then(|k| k.registry.as_ref())),
             ("image_tag", k8s.and_then(|k| k.image_tag.as_ref())),

@@ -42,7 +42,7 @@ fn shell_parts(parts: &[Resolved]) -> String {
     let text: Vec<String> = parts
         .iter()
         .map(|p| match p {
-            Resolved::Text(t) => format!("'{}'", t.replace('\'', r"'\''")),
+            Resolved::Text(t) => crate::targets::shell::word(t),
             Resolved::Secret(s) => format!("\"$(cat \"$dir/{s}\")\""),
         })
         .collect();

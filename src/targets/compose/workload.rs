@@ -178,10 +178,8 @@ fn published_ports(w: &Workload) -> Vec<String> {
 /// The workload's dependencies as compose conditions; whether any is a resource the stack runs.
 fn depends_on(graph: &StackGraph, w: &Workload, out: &mut BTreeMap<String, DependsOn>) -> bool {
     let mut data = false;
-    let kinds: BTreeMap<&crate::units::Name, NodeKind> =
-        graph.nodes().map(|n| (&n.name, n.kind)).collect();
     for (target, cond) in graph.dependencies(&w.name) {
-        match kinds.get(target) {
+        match graph.kind(target) {
             // Not run by the stack: nothing to wait for.
             Some(NodeKind::Resource { external: true, .. }) => continue,
             Some(NodeKind::Resource { .. }) => data = true,

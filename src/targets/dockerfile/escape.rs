@@ -17,61 +17,12 @@ pub fn exec_form(args: &[String]) -> String {
     format!("[{}]", items.join(", "))
 }
 
-/// One shell word: left bare when it holds nothing the shell (or Dockerfile) treats specially,
-/// single-quoted otherwise (a `'` inside is written `'\''`).
-#[must_use]
-pub fn shell_word(word: &str) -> String {
-    if !word.is_empty() && word.chars().all(is_plain) {
-        return word.to_owned();
-    }
-    format!("'{}'", word.replace('\'', r"'\''"))
-}
-
-/// One shell word whose `*` and `?` stay wildcards; everything else is quoted as by [`shell_word`].
-#[must_use]
-pub fn shell_glob(pattern: &str) -> String {
-    let mut out = String::new();
-    let mut literal = String::new();
-    for c in pattern.chars() {
-        if matches!(c, '*' | '?') {
-            if !literal.is_empty() {
-                out.push_str(&shell_word(&std::mem::take(&mut literal)));
-            }
-            out.push(c);
-        } else {
-            literal.push(c);
-        }
-    }
-    if !literal.is_empty() || out.is_empty() {
-        out.push_str(&shell_word(&literal));
-    }
-    out
-}
-
-/// Text for a `#` comment: control characters (a newline would end the comment) shown escaped.
-#[must_use]
-pub fn comment(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
-}
-
-/// Characters a shell word may hold unquoted: no expansion, globbing, splitting, redirection or
-/// comment starts, and no backslash (a Dockerfile line continuation).
-fn is_plain(c: char) -> bool {
-    c.is_ascii_alphanumeric()
-        || matches!(c, '_' | '-' | '.' | '/' | ':' | '=' | '@' | '%' | '+' | ',')
-}
+pub use crate::targets::shell::{glob as shell_glob, word as shell_word};
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::targets::shell::is_plain;
     use proptest::prelude::*;
 
     #[test]
@@ -103,11 +54,6 @@ mod tests {
         assert_eq!(exec_form(&args), r#"["a\nb", "\"$HOME\""]"#);
         let back: Vec<String> = serde_json::from_str(&exec_form(&args)).unwrap();
         assert_eq!(back, args);
-    }
-
-    #[test]
-    fn comments_stay_on_one_line() {
-        assert_eq!(comment("a\nUSER root"), r"a\nUSER root");
     }
 
     /// What `sh` would make of a word, for the subset `shell_word` produces: bare plain characters and

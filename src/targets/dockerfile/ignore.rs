@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::model::{Build, Runtime, Workload};
+use crate::model::{Build, Runtime, Workload, WorkloadKind};
 use crate::targets::outputs::SECRETS_DIR;
 use crate::targets::{RenderContext, available, templates};
 
@@ -78,6 +78,44 @@ fn output_patterns(context: &Path, out_dir: &Path) -> Vec<String> {
         .collect();
     patterns.push(format!("**/{SECRETS_DIR}/"));
     patterns
+}
+
+/// For a workload built from the user's own Dockerfile, whose ignore file stackc does not write: a
+/// warning when its build context holds the output folder (and so the plain-text files in
+/// `compose/secrets/`) and neither `.dockerignore` of the context nor `<Dockerfile>.dockerignore`
+/// excludes it.
+pub fn unguarded_output(w: &Workload, build: &Build, ctx: &RenderContext) -> Option<String> {
+    let context = ctx.context_dir(&build.context);
+    let inside = ctx.out_dir.strip_prefix(&context).ok()?;
+    if inside.as_os_str().is_empty() {
+        return None;
+    }
+    let relative = inside.to_string_lossy().replace('\\', "/");
+    let mut readers = vec![context.join(".dockerignore")];
+    if let Some(file) = &build.dockerfile {
+        readers.push(ctx.context_dir(&format!("{file}.dockerignore")));
+    }
+    let excluded = readers.iter().any(|path| {
+        std::fs::read_to_string(path).is_ok_and(|text| {
+            text.lines().any(|line| {
+                let p = line.trim().trim_start_matches('/');
+                let p = p.trim_end_matches("/**").trim_end_matches('/');
+                p == relative || relative.starts_with(&format!("{p}/"))
+            })
+        })
+    });
+    (!excluded).then(|| {
+        format!(
+            "{} `{}` builds with its own Dockerfile from a context that holds the output folder `{relative}` \
+             (and the secret files in its compose/secrets/): add `/{relative}/` to the context's .dockerignore, \
+             or `COPY . …` puts them in the image",
+            match w.kind {
+                WorkloadKind::Service => "service",
+                WorkloadKind::Job => "job",
+            },
+            w.name
+        )
+    })
 }
 
 /// One path component as a literal in `.dockerignore` syntax (Go `filepath.Match` with `**`, lines

@@ -49,6 +49,19 @@ impl Target for Dockerfiles {
         }
         out
     }
+
+    fn context_notes(&self, compiled: &Compiled, ctx: &RenderContext) -> Vec<String> {
+        compiled
+            .model
+            .workloads()
+            .filter_map(|w| match &w.source {
+                ImageSource::Build(b) if b.runtime == Runtime::Dockerfile => {
+                    ignore::unguarded_output(w, b, ctx)
+                }
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 #[derive(Serialize)]
@@ -86,7 +99,7 @@ fn dockerfile(w: &Workload, build: &Build, spec_file: &str) -> String {
     let (build_image, run_image) = images::runtime_images(build.runtime, version);
     let port = w.port.map_or(8080, Port::get);
     let view = View {
-        spec_file: escape::comment(spec_file),
+        spec_file: spec_file.to_owned(),
         kind: if w.kind == WorkloadKind::Job {
             "job"
         } else {

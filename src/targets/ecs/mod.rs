@@ -18,10 +18,24 @@ use crate::output::Artifacts;
 use crate::targets::{RenderContext, Target};
 use types::{AwsTag, Tag};
 
+pub use efs::OWNER as EFS_OWNER;
 pub use fargate::{fit as fargate_fit, is_valid as fargate_valid};
 pub use names::{Identity, Kind as NameKind};
 
 pub struct EcsTarget;
+
+/// The naming identity of the model's deployment.
+#[must_use]
+pub fn identity(model: &crate::model::Model) -> Identity<'_> {
+    Identity {
+        stack: model.deployment.stack.as_str(),
+        env: model
+            .deployment
+            .env
+            .as_ref()
+            .map(crate::units::Name::as_str),
+    }
+}
 
 /// A value `stackc apply` fills in: `{{stackc:<what>}}`.
 #[must_use]
@@ -29,22 +43,29 @@ pub fn placeholder(what: &str) -> String {
     format!("{{{{stackc:{what}}}}}")
 }
 
-/// What every renderer of this target needs: the stack and its ECS settings.
+/// What every renderer of this target needs: the deployment and its ECS settings.
 pub struct Ecs<'a> {
     pub stack: &'a str,
+    pub identity: Identity<'a>,
     pub settings: &'a EcsSettings,
 }
+
+/// The tag naming the stack of a resource.
+pub const STACK_TAG: &str = "stackc:stack";
+/// The tag naming the environment of a resource (`-`: the base deployment).
+pub const ENV_TAG: &str = "stackc:env";
 
 impl Ecs<'_> {
     /// The AWS name of what stackc creates (see [`names`]).
     fn name(&self, kind: NameKind<'_>) -> String {
-        Identity { stack: self.stack }.name(kind)
+        self.identity.name(kind)
     }
 
-    /// The tags the apply step finds the stack's resources by.
-    fn tag_pairs(&self, resource: &str) -> [(String, String); 2] {
+    /// The tags the apply step finds the deployment's resources by.
+    fn tag_pairs(&self, resource: &str) -> [(String, String); 3] {
         [
-            ("stackc:stack".into(), self.stack.to_owned()),
+            (STACK_TAG.into(), self.stack.to_owned()),
+            (ENV_TAG.into(), self.identity.env_tag().to_owned()),
             ("stackc:resource".into(), resource.to_owned()),
         ]
     }
@@ -125,6 +146,7 @@ impl Target for EcsTarget {
         };
         let ecs = Ecs {
             stack: model.name.as_str(),
+            identity: identity(model),
             settings,
         };
         let mut parameters = crate::targets::outputs::SecretLedger::default();
@@ -254,7 +276,7 @@ fn cluster(ecs: &Ecs) -> Cluster {
         namespace: CreateHttpNamespace {
             name: ecs.name(NameKind::Namespace),
             creator_request_id: ecs.name(NameKind::NamespaceToken),
-            description: format!("stackc {}: Service Connect", ecs.stack),
+            description: format!("stackc {}: Service Connect", ecs.identity.deployment()),
             tags: ecs.aws_tags("namespace"),
         },
         cluster: CreateCluster {

@@ -5,12 +5,15 @@
 //! ambiguous (`ab` + `c-web` and `ab-c` + `web`). Where AWS allows `_`, it separates the parts: no
 //! part contains one. Where it does not (load balancers and target groups: 32 letters, digits and
 //! `-`), a name made of several parts ends in a hash of the parts, and a name that does not fit keeps
-//! a hash of all of it. (The environment, when it becomes part of the identity, is one more part.)
+//! a hash of all of it. The environment of a deployment is one more part after the stack: the base
+//! deployment's names have one part fewer (`weather_api`, `weather_staging_api`), so no deployment's
+//! name is another's and names of the base stay what they were before environments were deployments.
 
-/// Who owns a name: the stack.
-#[derive(Debug, Clone, Copy)]
+/// Who owns a name: the stack, in one environment (`None`: the base deployment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Identity<'a> {
     pub stack: &'a str,
+    pub env: Option<&'a str>,
 }
 
 /// What is named, with the part of the stack it belongs to.
@@ -47,11 +50,40 @@ const ELB_MAX: usize = 32;
 /// EFS and Cloud Map tokens: at most this long.
 const TOKEN_MAX: usize = 64;
 
-impl Identity<'_> {
+impl<'a> Identity<'a> {
+    /// The base deployment of `stack`.
+    #[must_use]
+    pub fn base(stack: &'a str) -> Self {
+        Self { stack, env: None }
+    }
+
+    /// The value of the `stackc:env` tag: the environment, or `-` for the base deployment.
+    #[must_use]
+    pub fn env_tag(&self) -> &'a str {
+        self.env.unwrap_or(crate::model::Deployment::BASE_TAG)
+    }
+
+    /// `<stack>` or `<stack>-<env>`: the deployment's DNS-style name (Cloud Map namespace).
+    #[must_use]
+    pub fn deployment(&self) -> String {
+        match self.env {
+            None => self.stack.to_owned(),
+            Some(env) => format!("{}-{env}", self.stack),
+        }
+    }
+
     /// The one naming function.
     #[must_use]
     pub fn name(&self, kind: Kind<'_>) -> String {
-        let stack = self.stack;
+        // The stack, and the environment as a part of its own: `_` where AWS allows it, `/` in paths.
+        let (stack, path) = match self.env {
+            None => (self.stack.to_owned(), self.stack.to_owned()),
+            Some(env) => (
+                format!("{}_{env}", self.stack),
+                format!("{}/{env}", self.stack),
+            ),
+        };
+        let elb_parts: Vec<&str> = [Some(self.stack), self.env].into_iter().flatten().collect();
         match kind {
             Kind::TaskFamily(part) | Kind::Service(part) => format!("{stack}_{part}"),
             Kind::SecurityGroup(owner) => {
@@ -63,11 +95,11 @@ impl Identity<'_> {
                     name
                 }
             }
-            Kind::LoadBalancer => elb(&[stack]),
-            Kind::TargetGroup(service) => elb(&[stack, service]),
-            Kind::LogGroup => format!("/stackc/{stack}"),
-            Kind::Parameter(secret) => format!("/stackc/{stack}/{secret}"),
-            Kind::Namespace => stack.to_owned(),
+            Kind::LoadBalancer => elb(&elb_parts),
+            Kind::TargetGroup(service) => elb(&[elb_parts.as_slice(), &[service]].concat()),
+            Kind::LogGroup => format!("/stackc/{path}"),
+            Kind::Parameter(secret) => format!("/stackc/{path}/{secret}"),
+            Kind::Namespace => self.deployment(),
             Kind::NamespaceToken | Kind::FileSystemToken => {
                 fit(&format!("stackc-{stack}"), TOKEN_MAX)
             }
@@ -77,16 +109,28 @@ impl Identity<'_> {
         }
     }
 
-    /// What every task definition family of the stack starts with (and no other stack's does).
+    /// What every task definition family of the deployment starts with (and no other stack's does;
+    /// the base's prefix starts the families of its environments too: see [`Self::is_family`]).
     #[must_use]
     pub fn family_prefix(&self) -> String {
         self.name(Kind::TaskFamily(""))
     }
 
-    /// What every target group name of the stack starts with (other stacks' may too: tags decide).
+    /// Whether a family is one of this deployment's: its prefix and a name without `_`.
+    #[must_use]
+    pub fn is_family(&self, family: &str) -> bool {
+        family
+            .strip_prefix(&self.family_prefix())
+            .is_some_and(|rest| !rest.is_empty() && !rest.contains('_'))
+    }
+
+    /// What every target group name of the deployment starts with (other stacks' may too: tags decide).
     #[must_use]
     pub fn target_group_prefix(&self) -> String {
-        elb_head(self.stack)
+        match self.env {
+            None => elb_head(self.stack),
+            Some(env) => elb_head(&format!("{}-{env}", self.stack)),
+        }
     }
 }
 
@@ -132,7 +176,85 @@ mod tests {
     use super::*;
 
     fn name(stack: &str, kind: Kind<'_>) -> String {
-        Identity { stack }.name(kind)
+        Identity::base(stack).name(kind)
+    }
+
+    fn env_name(stack: &str, env: &str, kind: Kind<'_>) -> String {
+        Identity {
+            stack,
+            env: Some(env),
+        }
+        .name(kind)
+    }
+
+    /// Every kind, with a part where it takes one.
+    fn every_kind(part: &str) -> Vec<Kind<'_>> {
+        vec![
+            Kind::TaskFamily(part),
+            Kind::Service(part),
+            Kind::SecurityGroup(part),
+            Kind::LoadBalancer,
+            Kind::TargetGroup(part),
+            Kind::LogGroup,
+            Kind::Parameter(part),
+            Kind::Namespace,
+            Kind::NamespaceToken,
+            Kind::FileSystemToken,
+            Kind::AccessPointToken(part),
+        ]
+    }
+
+    #[test]
+    fn environments_are_a_part_of_every_name_and_the_base_keeps_its_names() {
+        for kind in every_kind("api") {
+            let base = name("weather", kind);
+            let staging = env_name("weather", "staging", kind);
+            let production = env_name("weather", "production", kind);
+            assert_ne!(base, staging, "{kind:?}");
+            assert_ne!(staging, production, "{kind:?}");
+            // Not the base stack `weather-staging` either, where names are not DNS-style.
+            if !matches!(kind, Kind::Namespace) {
+                assert_ne!(staging, name("weather-staging", kind), "{kind:?}");
+            }
+        }
+        // The base's names are those of stackc before environments were deployments.
+        assert_eq!(name("shop", Kind::Service("web")), "shop_web");
+        assert_eq!(name("shop", Kind::LogGroup), "/stackc/shop");
+        assert_eq!(name("shop", Kind::LoadBalancer), "shop");
+        assert_eq!(
+            env_name("weather", "staging", Kind::Service("api")),
+            "weather_staging_api"
+        );
+        assert_eq!(
+            env_name("weather", "staging", Kind::Parameter("key")),
+            "/stackc/weather/staging/key"
+        );
+        assert_eq!(
+            env_name("weather", "staging", Kind::Namespace),
+            "weather-staging"
+        );
+        // The base does not take its environments' families for its own, nor they the base's.
+        let base = Identity::base("weather");
+        let staging = Identity {
+            stack: "weather",
+            env: Some("staging"),
+        };
+        assert!(base.is_family("weather_api"));
+        assert!(!base.is_family("weather_staging_api"));
+        assert!(staging.is_family("weather_staging_api"));
+        assert!(!staging.is_family("weather_api"));
+        for stack in ["weather", &"a".repeat(63)] {
+            let id = Identity {
+                stack,
+                env: Some("production"),
+            };
+            assert!(elb_valid(&id.name(Kind::LoadBalancer)));
+            let tg = id.name(Kind::TargetGroup("frontend"));
+            assert!(
+                elb_valid(&tg) && tg.starts_with(&id.target_group_prefix()),
+                "{tg}"
+            );
+        }
     }
 
     #[test]
@@ -178,7 +300,7 @@ mod tests {
                 let tg = name(stack, Kind::TargetGroup(service));
                 assert!(elb_valid(&tg), "{tg}");
                 assert!(
-                    tg.starts_with(&Identity { stack }.target_group_prefix()),
+                    tg.starts_with(&Identity::base(stack).target_group_prefix()),
                     "{tg}"
                 );
             }
@@ -187,7 +309,7 @@ mod tests {
         assert!(name("shop", Kind::TargetGroup("api")).starts_with("shop-api-"));
         assert!(
             name("shop", Kind::TargetGroup("api"))
-                .starts_with(&Identity { stack: "shop" }.target_group_prefix())
+                .starts_with(&Identity::base("shop").target_group_prefix())
         );
     }
 
@@ -206,7 +328,7 @@ mod tests {
             }
             let family = name(stack, Kind::TaskFamily(&long));
             assert!(family.len() <= 255);
-            assert!(family.starts_with(&Identity { stack }.family_prefix()));
+            assert!(family.starts_with(&Identity::base(stack).family_prefix()));
         }
         let run = name("shop", Kind::JobRun(&format!("shop_{long}:12")));
         assert!(

@@ -14,7 +14,7 @@ use crate::compile::Compiled;
 use crate::graph::NodeKind;
 use crate::model::{Workload, WorkloadKind};
 use crate::targets::outputs::served_ports;
-use crate::units::{Name, Port};
+use crate::units::Port;
 
 /// The security group of the load balancer.
 pub const ALB: &str = "alb";
@@ -95,7 +95,7 @@ pub fn security_groups(ecs: &Ecs, compiled: &Compiled) -> SecurityGroups {
     };
     let create = |owner: &str, what: String| CreateSecurityGroup {
         group_name: ecs.name(NameKind::SecurityGroup(owner)),
-        description: format!("stackc {}: {what}", model.name),
+        description: format!("stackc {}: {what}", model.deployment.name),
         vpc_id: placeholder("vpc"),
         tag_specifications: tagged(owner),
     };
@@ -118,7 +118,6 @@ pub fn security_groups(ecs: &Ecs, compiled: &Compiled) -> SecurityGroups {
             }),
         });
     }
-    let routed: Vec<&Name> = model.routes.iter().map(|r| &r.service).collect();
     for node in compiled.graph.nodes().filter(|n| n.kind.runs()) {
         let name = &node.name;
         // Who may connect: everything that depends on it, on every port; the load balancer on the
@@ -134,7 +133,7 @@ pub fn security_groups(ecs: &Ecs, compiled: &Compiled) -> SecurityGroups {
             .into_iter()
             .filter_map(|port| {
                 let mut sources = dependents.clone();
-                if routed.contains(&name) && Some(port) == main_port {
+                if model.is_routed(name) && Some(port) == main_port {
                     sources.insert(0, (ALB.into(), "from the load balancer".into()));
                 }
                 (!sources.is_empty()).then(|| IpPermission {

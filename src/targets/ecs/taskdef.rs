@@ -239,7 +239,7 @@ pub fn workload(
         volumes,
     );
     let service = (w.kind == WorkloadKind::Service).then(|| {
-        let routed = model.routes.iter().any(|r| r.service == w.name);
+        let routed = model.is_routed(&w.name);
         let load_balancers = match (routed, w.port) {
             (true, Some(port)) => vec![LoadBalancerRef {
                 target_group_arn: placeholder(&format!("target-group:{}", w.name)),

@@ -72,7 +72,9 @@ fn expand(model: &Model, parts: Vec<Resolved>) -> Vec<Resolved> {
 fn labels(model: &Model, name: &str, component: &str) -> BTreeMap<String, String> {
     [
         ("app.kubernetes.io/name", name),
-        ("app.kubernetes.io/instance", model.name.as_str()),
+        // The deployment (`<stack>-<env>`): pods of two environments sharing a namespace (one
+        // named explicitly) are never selected by the other's Services and NetworkPolicies.
+        ("app.kubernetes.io/instance", model.deployment.name.as_str()),
         ("app.kubernetes.io/component", component),
         ("app.kubernetes.io/part-of", model.name.as_str()),
         ("app.kubernetes.io/managed-by", "stackc"),
@@ -86,7 +88,9 @@ fn labels(model: &Model, name: &str, component: &str) -> BTreeMap<String, String
 fn selector(model: &Model, name: &str) -> BTreeMap<String, String> {
     [
         ("app.kubernetes.io/name", name),
-        ("app.kubernetes.io/instance", model.name.as_str()),
+        // The deployment (`<stack>-<env>`): pods of two environments sharing a namespace (one
+        // named explicitly) are never selected by the other's Services and NetworkPolicies.
+        ("app.kubernetes.io/instance", model.deployment.name.as_str()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -342,12 +346,10 @@ fn environment(model: &Model, w: &Workload) -> (BTreeMap<String, String>, Vec<En
 /// pod is ready), jobs and port-less services through the API. Whether the API is needed is returned.
 fn waits(compiled: &Compiled, w: &Workload, uid: i64) -> (Vec<Container>, bool) {
     let model = &compiled.model;
-    let kinds: BTreeMap<&Name, NodeKind> =
-        compiled.graph.nodes().map(|n| (&n.name, n.kind)).collect();
     let mut init = Vec::new();
     let mut api = false;
     for (target, _) in compiled.graph.dependencies(&w.name) {
-        let (image, command) = match kinds[target] {
+        let (image, command) = match compiled.graph.kind(target).expect("a dependency is a node") {
             NodeKind::Resource { external: true, .. } => continue,
             NodeKind::Workload(WorkloadKind::Job) => {
                 api = true;

@@ -269,7 +269,7 @@ pub fn network_policies(compiled: &Compiled) -> Vec<NetworkPolicy> {
                 ports: Some(served.iter().map(|&p| tcp(p)).collect()),
             });
         }
-        if model.routes.iter().any(|r| &r.service == name) {
+        if model.is_routed(name) {
             let main = model.services[name]
                 .port
                 .map(Port::get)
