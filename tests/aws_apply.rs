@@ -958,10 +958,12 @@ fn wait_timeouts_out_of_range_are_refused_before_anything_runs() {
     }
 }
 
-/// A no-op plan reads in batches where the APIs allow it: its cost grows with services / batch size,
-/// not with services (issue 15: 132 calls for 100 services before batching).
+/// A no-op plan reads in batches where the APIs allow it: apart from `DescribeTaskDefinition` (ECS has
+/// no batch form, and a tag index cannot prove which revision is a family's latest: an untagged one
+/// above the stack's is invisible to it), its cost grows with services / batch size (issue 15: 132
+/// calls for 100 services before batching).
 #[test]
-fn a_no_op_plan_of_100_services_makes_at_most_40_calls() {
+fn a_no_op_plan_of_100_services_batches_everything_but_task_definitions() {
     let Some(moto) = Moto::start() else { return };
     moto.reset();
     let dir = tempfile::tempdir().unwrap();
@@ -976,7 +978,17 @@ fn a_no_op_plan_of_100_services_makes_at_most_40_calls() {
     let operations = moto.operations();
     eprintln!("no-op plan of 100 services: {calls} API calls: {operations:?}");
     assert_eq!(mutating, 0);
-    assert!(calls <= 40, "{calls} calls: {operations:?}");
+    let task_definitions = operations
+        .iter()
+        .filter(|(op, _)| op.contains("DescribeTaskDefinition"))
+        .map(|(_, n)| *n)
+        .sum::<u64>();
+    // One per task definition of the spec (`synth::spec(100)` has 103, its jobs included).
+    assert!(task_definitions <= 103, "{operations:?}");
+    assert!(
+        calls - task_definitions <= 40,
+        "{calls} calls: {operations:?}"
+    );
 }
 
 /// What of a state belongs to one deployment of the weather example, by its names: the services,
