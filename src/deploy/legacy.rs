@@ -4,7 +4,7 @@
 //! problem ([`super::owner::Owner::Legacy`]); an environment, whose names differ, looks for its log
 //! group (every deployment has one) and notes that the old deployment runs beside it, untouched.
 
-use super::aws::{Clients, Result, failed};
+use super::aws::{Clients, Result};
 use super::desired::Desired;
 use super::owner::{ENV_TAG, Owner, STACK_TAG};
 use crate::targets::ecs::{Identity, NameKind};
@@ -17,39 +17,10 @@ pub async fn beside(aws: &Clients, desired: &Desired) -> Result<Vec<String>> {
     };
     let base = Identity::base(who.stack);
     let name = base.name(NameKind::LogGroup);
-    let out = aws
-        .logs
-        .describe_log_groups()
-        .log_group_name_prefix(&name)
-        .send()
-        .await
-        .map_err(failed(format!("log group {name}")))?;
-    let Some(arn) = out
-        .log_groups()
-        .iter()
-        .find(|g| g.log_group_name() == Some(name.as_str()))
-        .and_then(|g| {
-            g.log_group_arn()
-                .map(str::to_owned)
-                .or_else(|| g.arn().map(|a| a.trim_end_matches(":*").to_owned()))
-        })
-    else {
+    let Some(group) = super::live::log_group(aws, &name, base).await? else {
         return Ok(Vec::new());
     };
-    let tags = aws
-        .logs
-        .list_tags_for_resource()
-        .resource_arn(&arn)
-        .send()
-        .await
-        .map_err(failed(format!("log group {name}")))?;
-    let owner = Owner::of(
-        tags.tags()
-            .into_iter()
-            .flatten()
-            .map(|(k, v)| (k.as_str(), v.as_str())),
-        base,
-    );
+    let owner = group.owner;
     if owner != Owner::Legacy {
         return Ok(Vec::new());
     }

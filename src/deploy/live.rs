@@ -933,6 +933,16 @@ async fn read_log_group(aws: &Clients, desired: &Desired) -> Result<Option<LogGr
     let name = desired.log_group["logGroupName"]
         .as_str()
         .unwrap_or_default();
+    log_group(aws, name, desired.identity()).await
+}
+
+/// The log group named `name`, if it exists, with whose it is for `who`: the one lookup of a log
+/// group's owner (also how an old, pre-environment deployment is found).
+pub(super) async fn log_group(
+    aws: &Clients,
+    name: &str,
+    who: Identity<'_>,
+) -> Result<Option<LogGroup>> {
     let out = aws
         .logs
         .describe_log_groups()
@@ -964,7 +974,7 @@ async fn read_log_group(aws: &Clients, desired: &Desired) -> Result<Option<LogGr
             .into_iter()
             .flatten()
             .map(|(k, v)| (k.as_str(), v.as_str())),
-        desired.identity(),
+        who,
     );
     Ok(Some(LogGroup {
         arn,
