@@ -135,12 +135,14 @@ fn compile_variant(
         .specialise(env, diags)
         .map_err(UnknownEnvironment)?;
     let model = model::resolve(&parsed, source.text(), env, diags);
-    let Some(model) = model.filter(|_| diags.error_count() == errors_before) else {
+    let Some(mut model) = model.filter(|_| diags.error_count() == errors_before) else {
         return Ok(None);
     };
     // What the spec names on disk, once the spec itself is valid (the folder of an in-memory source
     // may not exist: then every context is reported missing, as a warning).
-    if !model::build_paths(&parsed.spec, source.dir(), diags) {
+    let builds = model::build_paths(&parsed.spec, source.dir(), diags);
+    let mounts = model::disk_paths(&mut model, source.dir(), diags);
+    if !(builds && mounts) {
         return Ok(None);
     }
     match StackGraph::build(&model) {

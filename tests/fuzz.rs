@@ -202,7 +202,7 @@ fn exercise(text: &str) {
         );
         let mut artifacts = stackc::output::Artifacts::new();
         for target in stackc::targets::available() {
-            if target.unconfigured(&c).is_none() {
+            if target.unconfigured(&c).is_none() && target.unsupported(&c).is_empty() {
                 artifacts.extend(target.render(&c, &context));
             }
             let _ = target.notes(&c);

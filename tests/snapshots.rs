@@ -22,6 +22,15 @@ fn bundle(compiled: &Compiled, spec: &str) -> String {
         graph::render_json(&compiled.model, &compiled.graph)
     );
     for target in targets::available() {
+        let unsupported = target.unsupported(compiled);
+        if !unsupported.is_empty() {
+            // What `build` refuses to render, in its words: a mount the target cannot carry.
+            let _ = writeln!(out, "=== {}: not built ===", target.name());
+            for d in unsupported {
+                let _ = writeln!(out, "{}: {}", d.code, d.message);
+            }
+            continue;
+        }
         for (path, contents) in target.render(compiled, &context) {
             let _ = writeln!(out, "=== {path} ===\n{contents}");
         }

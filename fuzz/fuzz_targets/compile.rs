@@ -33,7 +33,7 @@ fuzz_target!(|data: &[u8]| {
     );
     let mut artifacts = stackc::output::Artifacts::new();
     for target in stackc::targets::available() {
-        if target.unconfigured(&compiled).is_none() {
+        if target.unconfigured(&compiled).is_none() && target.unsupported(&compiled).is_empty() {
             artifacts.extend(target.render(&compiled, &context));
         }
         let _ = target.notes(&compiled);

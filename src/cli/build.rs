@@ -2,6 +2,7 @@ use std::path::Path;
 
 use super::{DiagnosticFormat, SpecArgs, TargetArg, exit, report};
 use crate::compile;
+use crate::diagnostics::{Diagnostic, Severity};
 use crate::output::{self, Difference, Owner, Rendered, Request, WriteError};
 use crate::targets::{self, RenderContext, Target};
 use crate::{say, say_raw, tell};
@@ -44,7 +45,7 @@ pub fn run(args: &SpecArgs, target: TargetArg, out: &Path, mode: Mode) -> u8 {
     let configured: Vec<&dyn Target> = selected
         .iter()
         .copied()
-        .filter(|t| t.unconfigured(&compiled).is_none())
+        .filter(|t| t.unconfigured(&compiled).is_none() && t.unsupported(&compiled).is_empty())
         .collect();
     let mut rendered = targets::render_all(&configured, &compiled, &context).into_iter();
     for t in selected {
@@ -59,6 +60,28 @@ pub fn run(args: &SpecArgs, target: TargetArg, out: &Path, mode: Mode) -> u8 {
                 "error: the `{}` target cannot build this spec: {why}",
                 t.name()
             );
+            return exit::FAILED;
+        }
+        let unsupported = t.unsupported(&compiled);
+        if !unsupported.is_empty() {
+            if target == TargetArg::All {
+                // The other targets still build: what this one cannot carry is a warning here.
+                let warnings: Vec<Diagnostic> = unsupported
+                    .into_iter()
+                    .map(|mut d| {
+                        d.severity = Severity::Warning;
+                        d
+                    })
+                    .collect();
+                report::print(&source, &warnings, DiagnosticFormat::Human);
+                tell!(
+                    "note: {}: skipped, it cannot carry what the spec asks (see above)",
+                    t.name()
+                );
+                request.retired.push(owner(t));
+                continue;
+            }
+            report::print(&source, &unsupported, DiagnosticFormat::Human);
             return exit::FAILED;
         }
         request.rendered.push(Rendered {

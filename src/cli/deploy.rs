@@ -80,6 +80,13 @@ fn prepare(
     let source = report::read(spec, DiagnosticFormat::Human)?;
     let outcome = compile::compile(&source, spec.env.as_deref()).map_err(|e| report::usage(&e))?;
     let compiled = report::finish(&source, outcome, DiagnosticFormat::Human)?;
+    // What the ECS target cannot carry (a host folder) stops a deployment as it stops a build.
+    let unsupported =
+        crate::targets::Target::unsupported(&crate::targets::ecs::EcsTarget, &compiled);
+    if !unsupported.is_empty() {
+        report::print(&source, &unsupported, DiagnosticFormat::Human);
+        return Err(exit::FAILED);
+    }
     let desired = Desired::from_compiled(&compiled).map_err(|e| {
         crate::tell!("error: {e}");
         exit::FAILED

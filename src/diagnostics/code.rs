@@ -46,6 +46,11 @@ pub enum Code {
     LiteralSecret,
     SecretCollision,
     ReservedEnvName,
+    MountOutsideProject,
+    MissingMountSource,
+    ConfigTooLarge,
+    InvalidDevelop,
+    UnsupportedMount,
 }
 
 impl Code {
@@ -97,6 +102,11 @@ impl Code {
             Self::LiteralSecret => "stackc::literal-secret",
             Self::SecretCollision => "stackc::secret-collision",
             Self::ReservedEnvName => "stackc::reserved-env-name",
+            Self::MountOutsideProject => "stackc::mount-outside-project",
+            Self::MissingMountSource => "stackc::missing-mount-source",
+            Self::ConfigTooLarge => "stackc::config-too-large",
+            Self::InvalidDevelop => "stackc::invalid-develop",
+            Self::UnsupportedMount => "stackc::unsupported-mount",
         }
     }
 }

@@ -96,8 +96,14 @@ impl StackGraph {
                 };
                 graph.add_edge(from, index[&d.target], edge);
             }
-            for (path, volume) in &w.volumes {
-                graph.add_edge(from, index[volume], Edge::Mount { path: path.clone() });
+            for (path, volume, _) in w.volume_mounts() {
+                graph.add_edge(
+                    from,
+                    index[volume],
+                    Edge::Mount {
+                        path: path.to_owned(),
+                    },
+                );
             }
         }
         let this = Self { graph, index };

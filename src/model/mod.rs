@@ -10,7 +10,8 @@ use std::ops::Range;
 
 pub use kinds::{Condition, ResourceKind, Runtime};
 pub use placeholder::{Piece, split as split_placeholders};
-pub use resolve::{build_paths, resolve};
+pub use resolve::{BUILT_WORKDIR, container_path};
+pub use resolve::{build_paths, disk_paths, resolve};
 
 use crate::units::{ByteSize, Duration, EnvVarName, MilliCpu, Name, Port, SecretName};
 
@@ -111,10 +112,133 @@ pub struct Workload {
     pub memory: Option<ByteSize>,
     /// In name order; declared conditions win over those implied by references.
     pub depends_on: Vec<Dependency>,
-    /// Mount path -> volume resource.
-    pub volumes: BTreeMap<String, Name>,
+    /// Container path (absolute, normalised) -> what is mounted there.
+    pub mounts: BTreeMap<String, Mount>,
     pub health: Option<Health>,
     pub user: Option<u32>,
+    /// Compose only: the development loop.
+    pub develop: Option<Develop>,
+}
+
+impl Workload {
+    /// "service `api`" or "job `migrate`", for messages.
+    #[must_use]
+    pub fn label(&self) -> String {
+        match self.kind {
+            WorkloadKind::Service => format!("service `{}`", self.name),
+            WorkloadKind::Job => format!("job `{}`", self.name),
+        }
+    }
+
+    /// The volume resources mounted: (container path, volume, read-only).
+    pub fn volume_mounts(&self) -> impl Iterator<Item = (&str, &Name, bool)> {
+        self.mounts.iter().filter_map(|(path, m)| match &m.source {
+            MountSource::Volume(v) => Some((path.as_str(), v, m.read_only)),
+            _ => None,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Mount {
+    pub source: MountSource,
+    pub read_only: bool,
+    /// A host path or config outside the spec's folder is allowed (`outside_project = true`).
+    pub outside_project: bool,
+    /// Where the mount is written, for targets that cannot carry it.
+    pub span: Range<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub enum MountSource {
+    /// A resource of type volume.
+    Volume(Name),
+    /// A path of the machine running the containers, as written (relative to the spec, or absolute).
+    Host(String),
+    /// Project files shipped with the deployment (always read-only).
+    Config(Config),
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// As written, relative to the spec (or absolute).
+    pub path: String,
+    /// A single file mounted at the path, or a folder's files under it.
+    pub folder: bool,
+    /// The files, read when the spec is compiled: (path inside the folder, `""` for a single file;
+    /// contents), in path order.
+    pub files: Vec<ConfigFile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigFile {
+    /// `/`-separated path inside the config folder; empty for a single file.
+    pub path: String,
+    pub contents: Vec<u8>,
+}
+
+impl Config {
+    /// Kubernetes keeps a `ConfigMap` at 1 MiB, keys included; stackc applies it to every target so
+    /// a config that builds for one builds for all (data belongs in a volume or host folder).
+    pub const MAX_BYTES: usize = 1 << 20;
+
+    /// Bytes of content, keys included (as Kubernetes counts them).
+    #[must_use]
+    pub fn size(&self) -> usize {
+        self.files
+            .iter()
+            .map(|f| f.path.len() + f.contents.len())
+            .sum()
+    }
+}
+
+/// `docker compose watch`: files synced into the container, and the command meanwhile.
+#[derive(Debug, Clone)]
+pub struct Develop {
+    pub watch: Vec<Watch>,
+    pub command: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Watch {
+    /// Relative to the spec, as written.
+    pub path: String,
+    /// Absolute in the container; `None` for `rebuild` and `restart`.
+    pub target: Option<String>,
+    pub action: WatchAction,
+    pub ignore: Vec<String>,
+    pub span: Range<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WatchAction {
+    Sync,
+    SyncRestart,
+    Restart,
+    Rebuild,
+}
+
+impl WatchAction {
+    pub const ALL: [(&'static str, Self); 4] = [
+        ("sync", Self::Sync),
+        ("sync+restart", Self::SyncRestart),
+        ("restart", Self::Restart),
+        ("rebuild", Self::Rebuild),
+    ];
+
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, a)| *a == self)
+            .map_or("sync", |(n, _)| n)
+    }
+
+    /// Whether files are copied into the container (and so a target path is needed).
+    #[must_use]
+    pub fn syncs(self) -> bool {
+        matches!(self, Self::Sync | Self::SyncRestart)
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -54,7 +54,11 @@ pub fn decode(
     if let Some(targets) = table.remove("targets") {
         spec.targets = one(targets, "[targets]", diags);
     }
-    Parsed { spec, broken }
+    Parsed {
+        spec,
+        broken,
+        overlay_volumes: BTreeSet::new(),
+    }
 }
 
 fn into_table<'i>(

@@ -12,7 +12,9 @@ use std::collections::BTreeSet;
 
 pub use spanned::Sp;
 pub use types::*;
-pub use values::{CpuSpec, DependsOnSpec, EnvValueSpec, OutputValueSpec, RouteSpec};
+pub use values::{
+    CpuSpec, DependsOnSpec, EnvValueSpec, MountSpec, MountTable, OutputValueSpec, RouteSpec,
+};
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::source::SourceFile;
@@ -23,6 +25,9 @@ pub struct Parsed {
     pub spec: StackSpec,
     /// Entries that failed to decode: references to them are not reported again as unknown.
     pub broken: BTreeSet<String>,
+    /// Volumes some environment's overlay mounts: not unused in a variant that does not (a cluster
+    /// environment mounting a volume where the base mounts a host folder).
+    pub overlay_volumes: BTreeSet<String>,
 }
 
 /// The raw document, parsed once and then specialised per environment.
@@ -91,6 +96,12 @@ impl<'i> Document<'i> {
             overlay::apply(root.get_mut(), name.get(), overlay, diags);
         }
         let env_names = self.environments.iter().map(|(n, _)| n.clone()).collect();
-        Ok(decode::decode(root, env_names, diags))
+        let mut parsed = decode::decode(root, env_names, diags);
+        parsed.overlay_volumes = self
+            .environments
+            .iter()
+            .flat_map(|(_, overlay)| overlay::mounted_volumes(overlay.get_ref()))
+            .collect();
+        Ok(parsed)
     }
 }

@@ -103,7 +103,11 @@ pub fn apply<'i>(
                     _ => None,
                 };
                 if let Some(target) = target {
-                    merge(target, entry);
+                    if *section == "resources" {
+                        merge(target, entry);
+                    } else {
+                        merge_workload(target, entry);
+                    }
                 } else {
                     let known: Vec<String> = base
                         .get(*section)
@@ -133,6 +137,32 @@ pub fn apply<'i>(
     }
 }
 
+/// A service or job: merged like any table, except that each mount an overlay names replaces the
+/// base's mount at that path whole. A mount is one choice of source (`volume`, `host` or `config`):
+/// merged key by key, `{ host = "./src" }` under `{ volume = "data" }` would name two.
+fn merge_workload<'i>(base: &mut Spanned<DeValue<'i>>, over: &Spanned<DeValue<'i>>) {
+    let (DeValue::Table(b), DeValue::Table(o)) = (base.get_mut(), over.get_ref()) else {
+        return merge(base, over);
+    };
+    for (k, v) in o {
+        match (b.get_mut(k.get_ref().as_ref()), k.get_ref().as_ref()) {
+            (Some(existing), "volumes") => match (existing.get_mut(), v.get_ref()) {
+                (DeValue::Table(mounts), DeValue::Table(overrides)) => {
+                    for (path, mount) in overrides {
+                        mounts.remove(path.get_ref().as_ref());
+                        mounts.insert(path.clone(), mount.clone());
+                    }
+                }
+                _ => *existing = v.clone(),
+            },
+            (Some(existing), _) => merge(existing, v),
+            (None, _) => {
+                b.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
 fn merge<'i>(base: &mut Spanned<DeValue<'i>>, over: &Spanned<DeValue<'i>>) {
     if let (DeValue::Table(b), DeValue::Table(o)) = (base.get_mut(), over.get_ref()) {
         for (k, v) in o {
@@ -146,4 +176,40 @@ fn merge<'i>(base: &mut Spanned<DeValue<'i>>, over: &Spanned<DeValue<'i>>) {
     } else {
         *base = over.clone();
     }
+}
+
+/// The volume names an overlay's services and jobs mount (`volumes` values naming no path).
+pub fn mounted_volumes(overlay: &DeValue<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    for section in ["services", "jobs"] {
+        let Some(entries) = overlay
+            .as_table()
+            .and_then(|t| t.get(section))
+            .and_then(|s| s.get_ref().as_table())
+        else {
+            continue;
+        };
+        for entry in entries.values() {
+            let Some(mounts) = entry
+                .get_ref()
+                .as_table()
+                .and_then(|e| e.get("volumes"))
+                .and_then(|v| v.get_ref().as_table())
+            else {
+                continue;
+            };
+            for mount in mounts.values() {
+                let name = match mount.get_ref() {
+                    DeValue::String(s) if !super::MountSpec::is_path(s) => Some(s.to_string()),
+                    DeValue::Table(t) => t.get("volume").and_then(|v| match v.get_ref() {
+                        DeValue::String(s) => Some(s.to_string()),
+                        _ => None,
+                    }),
+                    _ => None,
+                };
+                out.extend(name);
+            }
+        }
+    }
+    out
 }

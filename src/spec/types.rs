@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::Sp;
-use super::values::{CpuSpec, DependsOnSpec, EnvValueSpec, OutputValueSpec, RouteSpec};
+use super::values::{CpuSpec, DependsOnSpec, EnvValueSpec, MountSpec, OutputValueSpec, RouteSpec};
 
 pub type Named<T> = BTreeMap<Sp<String>, Sp<T>>;
 
@@ -86,10 +86,13 @@ pub struct WorkloadSpec {
     /// A size such as "512Mi".
     pub memory: Option<Sp<String>>,
     pub depends_on: Option<Sp<DependsOnSpec>>,
-    /// Mount path -> a resource of type "volume".
+    /// Mount path -> a resource of type "volume", a host path (`"./data"`), or a table
+    /// `{ volume | host | config = "…", read_only = true }`.
     #[serde(default)]
-    pub volumes: BTreeMap<Sp<String>, Sp<String>>,
+    pub volumes: BTreeMap<Sp<String>, Sp<MountSpec>>,
     pub health: Option<Sp<HealthSpec>>,
+    /// Compose only: the development loop (`docker compose watch`), usually in a `dev` overlay.
+    pub develop: Option<Sp<DevelopSpec>>,
     /// The uid to run as; default: a non-root uid chosen by the runtime template.
     #[schemars(range(min = 1))]
     pub user: Option<Sp<i64>>,
@@ -112,6 +115,34 @@ pub struct BuildSpec {
     pub entry: Option<Sp<String>>,
     /// dockerfile: the path of the user's own Dockerfile, relative to the context.
     pub dockerfile: Option<Sp<String>>,
+}
+
+/// The development loop: what `docker compose watch` syncs into the running container, and the
+/// command the container runs meanwhile.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct DevelopSpec {
+    /// Files and folders watched on the host.
+    #[serde(default)]
+    pub watch: Vec<Sp<WatchSpec>>,
+    /// The command while developing (`["npm", "run", "dev"]`, `["uvicorn", "app:app", "--reload"]`),
+    /// also for a service stackc builds.
+    pub command: Option<Sp<Vec<String>>>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct WatchSpec {
+    /// A file or folder relative to the spec.
+    pub path: Sp<String>,
+    /// Where `path` is synced to in the container (absolute). Default for a service stackc builds:
+    /// the same place under `/app` as in the build context.
+    pub target: Option<Sp<String>>,
+    /// `sync` (default), `sync+restart`, `restart` or `rebuild`.
+    pub action: Option<Sp<String>>,
+    /// Patterns (relative to `path`) not to watch.
+    #[serde(default)]
+    pub ignore: Vec<Sp<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

@@ -331,3 +331,85 @@ impl JsonSchema for OutputValueSpec {
         })
     }
 }
+
+/// A mount's source: `"uploads"` (a volume resource), `"./data"` or `"/srv/data"` (a host folder: a
+/// path starts with `.` or `/`, which no resource name does), or a table that says which, with options.
+#[derive(Debug, Clone)]
+pub enum MountSpec {
+    Short(String),
+    Table(MountTable),
+}
+
+/// `{ volume = "…" | host = "…" | config = "…", read_only = …, outside_project = … }`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MountTable {
+    pub volume: Option<Sp<String>>,
+    pub host: Option<Sp<String>>,
+    pub config: Option<Sp<String>>,
+    pub read_only: Option<Sp<bool>>,
+    pub outside_project: Option<Sp<bool>>,
+}
+
+impl MountSpec {
+    /// Whether a short mount names a path (`./data`, `../x`, `/srv`) rather than a volume: names are
+    /// DNS labels, which start with a letter or digit.
+    #[must_use]
+    pub fn is_path(text: &str) -> bool {
+        text.starts_with('.') || text.starts_with('/')
+    }
+
+    /// The volume resource the mount names, as written.
+    #[must_use]
+    pub fn volume(&self) -> Option<&str> {
+        match self {
+            Self::Short(s) => (!Self::is_path(s)).then_some(s.as_str()),
+            Self::Table(t) => t.volume.as_ref().map(|v| v.get().as_str()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for MountSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = MountSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a volume name, a host path (\"./data\"), or a table { volume | host | config = \"…\", read_only = … }")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(MountSpec::Short(v.to_owned()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                MountTable::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(MountSpec::Table)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for MountSpec {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Mount".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "What is mounted at the path: a volume resource's name, a host path (starting with `.` or `/`), or a table",
+            "anyOf": [
+                { "type": "string" },
+                {
+                    "type": "object",
+                    "properties": {
+                        "volume": { "type": "string", "description": "A resource of type \"volume\"" },
+                        "host": { "type": "string", "description": "A folder or file of the machine running the containers, relative to the spec (Compose only: other targets need an overlay that replaces it)" },
+                        "config": { "type": "string", "description": "A file or folder of the project shipped with the deployment, read-only (Compose: a bind mount; Kubernetes: a ConfigMap; ECS: written by an init container)" },
+                        "read_only": { "type": "boolean", "description": "Mount read-only (default false; configs are always read-only)" },
+                        "outside_project": { "type": "boolean", "description": "Allow a host path or config outside the spec's folder" }
+                    },
+                    "additionalProperties": false
+                }
+            ]
+        })
+    }
+}

@@ -7,6 +7,7 @@ pub mod ecs;
 pub mod engines;
 pub mod images;
 pub mod kubernetes;
+pub mod mount_limits;
 pub mod outputs;
 pub mod probe;
 pub mod regex;
@@ -17,6 +18,7 @@ pub mod yaml;
 use std::path::{Path, PathBuf};
 
 use crate::compile::Compiled;
+use crate::diagnostics::Diagnostic;
 use crate::output::Artifacts;
 
 /// Where the spec and the output directory are, so that artifacts can refer to build contexts and to
@@ -124,6 +126,11 @@ pub trait Target: Sync {
     /// Why the target has nothing to render for this spec, if it has not (e.g. no `[targets.ecs]`).
     fn unconfigured(&self, _compiled: &Compiled) -> Option<String> {
         None
+    }
+    /// What the spec asks that this target cannot carry (a host folder on a cluster), as errors
+    /// pointing into the spec: the target renders nothing rather than drop it.
+    fn unsupported(&self, _compiled: &Compiled) -> Vec<Diagnostic> {
+        Vec::new()
     }
     /// Folders under the output directory that hold the user's own files by design (Compose's
     /// `secrets/`): stackc never writes there and does not list what they hold.

@@ -84,3 +84,10 @@ pub fn folder_name(spec: &Path) -> String {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
 }
+
+/// Compose v5, the Go binary users run as `docker compose` (`.venv-compose`, from
+/// `scripts/install-tools`: its own venv, so it does not shadow docker-compose 1.29).
+pub fn compose_v5() -> Option<PathBuf> {
+    let binary = root().join(".venv-compose/bin/docker-compose");
+    binary.exists().then_some(binary)
+}

@@ -3,8 +3,10 @@
 mod build;
 mod checks;
 mod dependencies;
+mod disk;
 mod env;
 mod health;
+mod mounts;
 mod resource;
 mod routes;
 mod secrets;
@@ -12,6 +14,8 @@ mod targets;
 mod workload;
 
 pub use build::build_paths;
+pub use disk::disk_paths;
+pub use mounts::{BUILT_WORKDIR, container_path};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
@@ -29,7 +33,7 @@ pub fn resolve(
     env: Option<&str>,
     diags: &mut Diagnostics,
 ) -> Option<Model> {
-    let mut r = Resolver::new(&parsed.spec, &parsed.broken, text, diags);
+    let mut r = Resolver::new(parsed, text, diags);
     let errors_before = r.diags.error_count();
 
     let name = r.stack_name();
@@ -108,18 +112,16 @@ impl Entity<'_> {
 struct Resolver<'a> {
     spec: &'a StackSpec,
     broken: &'a BTreeSet<String>,
+    /// Volumes an environment's overlay mounts (see `Parsed::overlay_volumes`).
+    overlay_volumes: &'a BTreeSet<String>,
     text: &'a str,
     diags: &'a mut Diagnostics,
     index: BTreeMap<&'a str, Entity<'a>>,
 }
 
 impl<'a> Resolver<'a> {
-    fn new(
-        spec: &'a StackSpec,
-        broken: &'a BTreeSet<String>,
-        text: &'a str,
-        diags: &'a mut Diagnostics,
-    ) -> Self {
+    fn new(parsed: &'a Parsed, text: &'a str, diags: &'a mut Diagnostics) -> Self {
+        let spec = &parsed.spec;
         let mut index = BTreeMap::new();
         // Later kinds do not shadow earlier ones; `check_names` reports the clash.
         for (name, r) in spec.resources.iter().rev() {
@@ -133,7 +135,8 @@ impl<'a> Resolver<'a> {
         }
         Self {
             spec,
-            broken,
+            broken: &parsed.broken,
+            overlay_volumes: &parsed.overlay_volumes,
             text,
             diags,
             index,

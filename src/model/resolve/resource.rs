@@ -240,7 +240,7 @@ impl Resolver<'_> {
             .services
             .values()
             .chain(spec.jobs.values())
-            .flat_map(|w| w.volumes.values().map(|v| v.get().as_str()))
+            .flat_map(|w| w.volumes.values().filter_map(|m| m.get().volume()))
             .collect();
         for name in spec.resources.keys() {
             let is_unused_volume = name
@@ -249,7 +249,9 @@ impl Resolver<'_> {
                 .ok()
                 .and_then(|n| resources.get(&n))
                 .is_some_and(|r| {
-                    r.kind == ResourceKind::Volume && !mounted.contains(r.name.as_str())
+                    r.kind == ResourceKind::Volume
+                        && !mounted.contains(r.name.as_str())
+                        && !self.overlay_volumes.contains(r.name.as_str())
                 });
             if is_unused_volume {
                 self.push(

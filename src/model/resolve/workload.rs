@@ -58,7 +58,8 @@ impl Resolver<'_> {
         let cpu = optional(spec.cpu.as_ref(), |c| self.cpu(c));
         let memory = optional(spec.memory.as_ref(), |m| self.memory(m));
         let depends_on = self.dependencies(name, spec, env.as_ref());
-        let volumes = self.mounts(spec);
+        let mounts = self.mounts(spec);
+        let develop = self.develop(spec, source.as_ref());
         let health = match kind {
             WorkloadKind::Service => optional(spec.health.as_ref(), |h| {
                 self.health(&label, h, port, spec.port.is_some())
@@ -81,7 +82,8 @@ impl Resolver<'_> {
             cpu: cpu.ok()?,
             memory: memory.ok()?,
             depends_on: depends_on?,
-            volumes: volumes?,
+            develop: develop.ok()?,
+            mounts: mounts?,
             health: health.ok()?,
             user: user.ok()?,
         })
@@ -589,61 +591,6 @@ impl Resolver<'_> {
             }
         }
     }
-
-    fn mounts(&mut self, spec: &WorkloadSpec) -> Option<BTreeMap<String, Name>> {
-        let mut out = BTreeMap::new();
-        let mut ok = true;
-        let volumes: Vec<&str> = self
-            .spec
-            .resources
-            .iter()
-            .filter(|(_, r)| is_volume(r))
-            .map(|(n, _)| n.get().as_str())
-            .collect();
-        for (path, target) in &spec.volumes {
-            if !path.get().starts_with('/') || path.get().contains("..") {
-                ok = false;
-                self.error(
-                    Code::InvalidMount,
-                    format!("mount path `{}` must be absolute", path.get()),
-                    path.span(),
-                    "not an absolute path",
-                );
-            }
-            match self.index.get(target.get().as_str()).copied() {
-                Some(super::Entity::Resource(r)) if is_volume(r) => {}
-                Some(entity) => {
-                    ok = false;
-                    let kind = match entity {
-                        super::Entity::Resource(r) => r
-                            .kind
-                            .as_ref()
-                            .map_or("resource".to_owned(), |k| format!("{} resource", k.get())),
-                        other => other.describe().to_owned(),
-                    };
-                    self.push(
-                        Diagnostic::error(
-                            Code::MountNotVolume,
-                            format!("`{}` is a {kind}, not a volume", target.get()),
-                        )
-                        .at(target.span(), "not a volume")
-                        .help(format!(
-                            "mounts name resources of type \"volume\"{}",
-                            list_hint(&volumes)
-                        )),
-                    );
-                }
-                None => {
-                    ok = false;
-                    self.unknown("volume", target.get(), target.span(), &volumes);
-                }
-            }
-            if let Ok(name) = target.get().parse::<Name>() {
-                out.insert(path.get().clone(), name);
-            }
-        }
-        ok.then_some(out)
-    }
 }
 
 /// A problem already reported as a diagnostic.
@@ -659,14 +606,6 @@ pub(super) fn optional<V, T>(
     check: impl FnOnce(V) -> Option<T>,
 ) -> Checked<Option<T>> {
     value.map_or(Ok(None), |v| check(v).map(Some).ok_or(Reported))
-}
-
-fn list_hint(names: &[&str]) -> String {
-    if names.is_empty() {
-        "; the spec defines none".into()
-    } else {
-        format!("; volumes here: {}", names.join(", "))
-    }
 }
 
 /// Whether a resource spec declares a volume.

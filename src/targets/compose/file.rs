@@ -37,11 +37,15 @@ pub struct Service {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ports: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub volumes: Vec<String>,
+    pub volumes: Vec<VolumeMount>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tmpfs: Vec<String>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub read_only: bool,
+    /// An init process as PID 1: signals reach the program (a `sync+restart` of `develop` stops
+    /// it at once instead of after the kill timeout).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub init: bool,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub depends_on: BTreeMap<String, DependsOn>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -57,6 +61,45 @@ pub struct Service {
     pub network_mode: Option<&'static str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub networks: Vec<String>,
+    /// `docker compose watch` (Compose v2.22 and later; docker-compose 1.29 refuses the key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub develop: Option<Develop>,
+}
+
+/// A named volume in the short syntax (`name:/path[:ro]`: neither side holds `:`), or a bind mount
+/// in the long one, whose host path may hold `:`. (`bind.create_host_path: false` would stop Compose v2
+/// from creating a missing folder, but docker-compose 1.29 refuses the option; stackc checks that
+/// the path exists when it compiles, and 1.29 fails on a missing one by itself.)
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum VolumeMount {
+    Short(String),
+    Bind(BindMount),
+}
+
+#[derive(Debug, Serialize)]
+pub struct BindMount {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub source: String,
+    pub target: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub read_only: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Develop {
+    pub watch: Vec<WatchRule>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WatchRule {
+    pub action: &'static str,
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignore: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]

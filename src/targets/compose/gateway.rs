@@ -4,7 +4,7 @@ use minijinja::Value;
 use minijinja::value::Serde;
 use serde::Serialize;
 
-use super::file::{DependsOn, Healthcheck, Service};
+use super::file::{DependsOn, Healthcheck, Service, VolumeMount};
 use super::{EDGE_NETWORK, PROBE_SERVICE, PROBE_VOLUME, condition};
 use crate::compile::Compiled;
 use crate::model::{Cors, Gateway};
@@ -181,8 +181,8 @@ pub fn service(compiled: &Compiled, gateway: &Gateway) -> Service {
         user: Some("10001:10001".into()),
         ports: vec![format!("{}:{LISTEN}", gateway.port)],
         volumes: vec![
-            format!("./gateway/nginx.conf:/etc/nginx/nginx.conf:ro"),
-            format!("{PROBE_VOLUME}:/stackc:ro"),
+            VolumeMount::Short("./gateway/nginx.conf:/etc/nginx/nginx.conf:ro".to_owned()),
+            VolumeMount::Short(format!("{PROBE_VOLUME}:/stackc:ro")),
         ],
         tmpfs: vec!["/tmp".into()],
         read_only: true,

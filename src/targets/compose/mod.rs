@@ -9,7 +9,7 @@ mod workload;
 
 pub use workload::stackc_built;
 
-use file::{ComposeFile, Limits, Network, Secret, Service, Volume};
+use file::{ComposeFile, Limits, Network, Secret, Service, Volume, VolumeMount};
 
 use crate::compile::Compiled;
 use crate::model::{Condition, ResourceKind};
@@ -83,7 +83,7 @@ impl Target for Compose {
                             .map(str::to_owned)
                             .to_vec(),
                     ),
-                    volumes: vec![format!("{PROBE_VOLUME}:/stackc")],
+                    volumes: vec![VolumeMount::Short(format!("{PROBE_VOLUME}:/stackc"))],
                     restart: "no",
                     network_mode: Some("none"),
                     ..Service::default()

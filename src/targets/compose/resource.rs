@@ -1,7 +1,7 @@
 //! Resources as compose services: official images, their native health checks, data volumes, and
 //! credentials passed as compose secrets (the images' `*_FILE` variables).
 
-use super::file::{Deploy, Healthcheck, Resources, Service};
+use super::file::{Deploy, Healthcheck, Resources, Service, VolumeMount};
 use super::{DATA_NETWORK, limits};
 use crate::model::{Resource, ResourceKind};
 use crate::targets::engines::{self, KAFKA_EXTERNAL_PORT};
@@ -50,11 +50,11 @@ pub fn service(resource: &Resource, secrets: &mut SecretLedger) -> Service {
         environment: env,
         secrets: used_secrets,
         ports,
-        volumes: vec![format!(
+        volumes: vec![VolumeMount::Short(format!(
             "{}:{}",
             data_volume(resource),
             resource.kind.data_path().unwrap_or("/data")
-        )],
+        ))],
         healthcheck: Some(Healthcheck {
             test,
             interval: "5s".into(),

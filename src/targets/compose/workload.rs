@@ -2,13 +2,15 @@
 
 use std::collections::BTreeMap;
 
-use super::file::{Build, DependsOn, Deploy, Resources, Service};
+use super::file::{
+    self, BindMount, Build, DependsOn, Deploy, Resources, Service, VolumeMount, WatchRule,
+};
 use super::{
     DATA_NETWORK, EDGE_NETWORK, PROBE_SERVICE, PROBE_VOLUME, condition, healthcheck, limits,
 };
 use crate::compile::Compiled;
 use crate::graph::{NodeKind, StackGraph};
-use crate::model::{ImageSource, Runtime, Workload, WorkloadKind};
+use crate::model::{Develop, ImageSource, MountSource, Runtime, Workload, WorkloadKind};
 use crate::targets::RenderContext;
 use crate::targets::outputs::{ByName, EnvSource, SecretLedger, env_source};
 use crate::targets::probe;
@@ -103,11 +105,15 @@ pub fn service(
     svc.secrets = names;
 
     svc.ports = published_ports(w);
-    svc.volumes = w
-        .volumes
-        .iter()
-        .map(|(path, volume)| format!("{volume}:{path}"))
-        .collect();
+    svc.volumes = mounts(ctx, w);
+    if let Some(develop) = &w.develop {
+        svc.develop = develop_rules(ctx, develop);
+        svc.init = true;
+        if develop.command.is_some() {
+            // Also for an image stackc built: the command replaces its CMD, its entrypoint stays.
+            svc.command.clone_from(&develop.command);
+        }
+    }
 
     let needs_probe = !built && w.health.as_ref().is_some_and(probe::needs_probe);
     if let Some(h) = &w.health {
@@ -119,7 +125,8 @@ pub fn service(
         svc.healthcheck = Some(healthcheck(h, busybox));
     }
     if needs_probe {
-        svc.volumes.push(format!("{PROBE_VOLUME}:/stackc:ro"));
+        svc.volumes
+            .push(VolumeMount::Short(format!("{PROBE_VOLUME}:/stackc:ro")));
         svc.depends_on.insert(
             PROBE_SERVICE.into(),
             DependsOn {
@@ -147,6 +154,59 @@ pub fn service(
         vec![EDGE_NETWORK.into()]
     };
     (svc, needs_probe)
+}
+
+/// Volumes in the short syntax; host paths and configs as bind mounts, relative to the compose file.
+fn mounts(ctx: &RenderContext, w: &Workload) -> Vec<VolumeMount> {
+    w.mounts
+        .iter()
+        .map(|(target, m)| {
+            let ro = if m.read_only { ":ro" } else { "" };
+            match &m.source {
+                MountSource::Volume(v) => VolumeMount::Short(format!("{v}:{target}{ro}")),
+                MountSource::Host(path) => bind(ctx, path, target, m.read_only),
+                MountSource::Config(c) => bind(ctx, &c.path, target, true),
+            }
+        })
+        .collect()
+}
+
+fn bind(ctx: &RenderContext, path: &str, target: &str, read_only: bool) -> VolumeMount {
+    VolumeMount::Bind(BindMount {
+        kind: "bind",
+        source: host_path(ctx, path),
+        target: target.to_owned(),
+        read_only,
+    })
+}
+
+/// A path of the spec as the compose file (in `DIR/compose/`) reaches it: relative, starting with
+/// `.` (Compose reads a bare name as a volume), or absolute as written.
+fn host_path(ctx: &RenderContext, path: &str) -> String {
+    if path.starts_with('/') {
+        return path.to_owned();
+    }
+    let rel = RenderContext::relative(&ctx.out_dir.join("compose"), &ctx.context_dir(path));
+    if rel.starts_with('.') {
+        rel
+    } else {
+        format!("./{rel}")
+    }
+}
+
+fn develop_rules(ctx: &RenderContext, develop: &Develop) -> Option<file::Develop> {
+    (!develop.watch.is_empty()).then(|| file::Develop {
+        watch: develop
+            .watch
+            .iter()
+            .map(|w| WatchRule {
+                action: w.action.as_str(),
+                path: host_path(ctx, &w.path),
+                target: w.target.clone(),
+                ignore: w.ignore.clone(),
+            })
+            .collect(),
+    })
 }
 
 /// `publish` as compose port mappings; several replicas take a range of host ports, one each.

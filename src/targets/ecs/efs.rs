@@ -71,7 +71,7 @@ pub struct CreationInfo {
 pub fn users(model: &Model) -> BTreeMap<String, BTreeSet<String>> {
     let mut users: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for w in model.workloads() {
-        let volumes: BTreeSet<String> = w.volumes.values().map(ToString::to_string).collect();
+        let volumes: BTreeSet<String> = w.volume_mounts().map(|(_, v, _)| v.to_string()).collect();
         if !volumes.is_empty() {
             users.insert(w.name.to_string(), volumes);
         }

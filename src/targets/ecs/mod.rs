@@ -3,6 +3,7 @@
 //! `cluster.json`, `security-groups.json`, `load-balancer.json` and `parameters.json`. Values only known
 //! once deployed are `{{stackc:…}}` placeholders that `stackc apply` fills (see the README).
 
+mod configs;
 mod efs;
 mod fargate;
 mod names;
@@ -199,6 +200,12 @@ impl Target for EcsTarget {
             .ecs
             .is_none()
             .then(|| "the spec has no [targets.ecs] (region, cluster, registry, ...)".to_owned())
+    }
+
+    fn unsupported(&self, compiled: &Compiled) -> Vec<crate::diagnostics::Diagnostic> {
+        let mut out = crate::targets::mount_limits::host_paths(compiled, "ECS");
+        out.extend(configs::unsupported(compiled));
+        out
     }
 
     fn notes(&self, compiled: &Compiled) -> Vec<String> {

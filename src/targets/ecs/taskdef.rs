@@ -11,7 +11,7 @@ use super::types::{
     RuntimePlatform, Secret, Service, ServiceConnect, ServiceConnectService, TaskDefinition,
     Volume,
 };
-use super::{Ecs, NameKind, fargate, placeholder};
+use super::{Ecs, NameKind, configs, fargate, placeholder};
 use crate::compile::Compiled;
 use crate::model::{Health, ImageSource, Resource, Workload, WorkloadKind};
 use crate::targets::outputs::{
@@ -126,19 +126,18 @@ pub fn workload(
 
     let needs_probe = !built && w.health.as_ref().is_some_and(probe::needs_probe);
     let mut volumes: Vec<Volume> = w
-        .volumes
-        .values()
+        .volume_mounts()
+        .map(|(_, v, _)| v)
         .collect::<BTreeSet<_>>()
         .into_iter()
         .map(|v| efs_volume(v.as_str()))
         .collect();
     let mut mount_points: Vec<MountPoint> = w
-        .volumes
-        .iter()
-        .map(|(path, v)| MountPoint {
+        .volume_mounts()
+        .map(|(path, v, read_only)| MountPoint {
             source_volume: v.to_string(),
-            container_path: path.clone(),
-            read_only: false,
+            container_path: path.to_owned(),
+            read_only,
         })
         .collect();
     let mut containers = Vec::new();
@@ -175,6 +174,14 @@ pub fn workload(
             container_name: PROBE_CONTAINER.into(),
             condition: "SUCCESS",
         });
+    }
+    if let Some((config_volumes, config_mounts, init, dependency)) =
+        configs::init_container(w, logs(ecs, configs::CONTAINER))
+    {
+        volumes.extend(config_volumes);
+        mount_points.extend(config_mounts);
+        containers.push(init);
+        depends_on.push(dependency);
     }
     let mut port_mappings = Vec::new();
     if let Some(port) = w.port {

@@ -1,6 +1,7 @@
 //! The Kubernetes target: `kubernetes/*.yaml` (one object kind per file) and a `kustomization.yaml`, so
 //! `kubectl apply -k DIR/kubernetes` deploys the stack. Objects are k8s-openapi's typed structs.
 
+mod mounts;
 mod network;
 mod pod;
 
@@ -12,7 +13,7 @@ use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
     ConfigMap, Container, EnvVar, Namespace, PersistentVolumeClaim, PersistentVolumeClaimSpec,
     PodTemplateSpec, Service, ServiceAccount, ServicePort, ServiceSpec, TopologySpreadConstraint,
-    Volume, VolumeMount, VolumeResourceRequirements,
+    VolumeMount, VolumeResourceRequirements,
 };
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
@@ -123,6 +124,10 @@ impl Target for Kubernetes {
 
     fn folder(&self) -> &'static str {
         "kubernetes"
+    }
+
+    fn unsupported(&self, compiled: &Compiled) -> Vec<crate::diagnostics::Diagnostic> {
+        crate::targets::mount_limits::host_paths(compiled, "Kubernetes")
     }
 
     fn notes(&self, compiled: &Compiled) -> Vec<String> {
@@ -445,25 +450,14 @@ fn workload(
         });
 
     let (tmp, tmp_mount) = pod::tmp_volume();
-    let mut volumes = vec![tmp];
-    let mut mounts = vec![tmp_mount];
-    for (path, volume) in &w.volumes {
-        volumes.push(Volume {
-            name: volume.to_string(),
-            persistent_volume_claim: Some(
-                k8s_openapi::api::core::v1::PersistentVolumeClaimVolumeSource {
-                    claim_name: volume.to_string(),
-                    read_only: Some(false),
-                },
-            ),
-            ..Volume::default()
-        });
-        mounts.push(VolumeMount {
-            name: volume.to_string(),
-            mount_path: path.clone(),
-            ..VolumeMount::default()
-        });
+    let pod_mounts = mounts::pod_mounts(model, w, component);
+    for config_map in &pod_mounts.config_maps {
+        files.entry("configmaps.yaml").or_default().push(config_map);
     }
+    let mut volumes = vec![tmp];
+    volumes.extend(pod_mounts.volumes);
+    let mut mounts = vec![tmp_mount];
+    mounts.extend(pod_mounts.mounts);
     let (init, api) = waits(compiled, w, uid);
     if api {
         volumes.push(pod::token_volume().0);
@@ -513,6 +507,9 @@ fn workload(
     let template = |restart: &str| PodTemplateSpec {
         metadata: Some(ObjectMeta {
             labels: Some(labels(model, name, component)),
+            annotations: pod_mounts.config_digest.as_ref().map(|digest| {
+                BTreeMap::from([("stackc.dev/config-sha256".to_owned(), digest.clone())])
+            }),
             ..ObjectMeta::default()
         }),
         spec: Some(pod::pod(
