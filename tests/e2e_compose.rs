@@ -8,9 +8,6 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -134,45 +131,6 @@ impl Stack {
             );
             std::thread::sleep(Duration::from_secs(2));
         }
-    }
-}
-
-struct Response {
-    status: u16,
-    headers: BTreeMap<String, String>,
-    body: String,
-}
-
-/// A plain HTTP/1.1 request to localhost.
-fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)]) -> Response {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("gateway accepts connections");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let mut request =
-        format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
-    for (k, v) in headers {
-        let _ = write!(request, "{k}: {v}\r\n");
-    }
-    request.push_str("\r\n");
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut raw = String::new();
-    stream.read_to_string(&mut raw).unwrap();
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    Response {
-        status,
-        headers,
-        body: body.to_owned(),
     }
 }
 
@@ -306,7 +264,7 @@ fn environments_side_by_side(scratch: &Path) {
     }
     for port in [18081, 18082] {
         for hit in 1..=2 {
-            let forecast = http(port, "GET", "/api/forecast", &[]);
+            let forecast = common::http(port, "GET", "/api/forecast", &[]);
             assert!(
                 forecast.status == 200 && forecast.body.contains(&format!("\"hits\": {hit}")),
                 "{port}: {} {}",
@@ -338,7 +296,7 @@ fn environments_side_by_side(scratch: &Path) {
 }
 
 fn check_cors(port: u16, path: &str, allowed: &str) {
-    let preflight = http(
+    let preflight = common::http(
         port,
         "OPTIONS",
         path,
@@ -361,7 +319,7 @@ fn check_cors(port: u16, path: &str, allowed: &str) {
             .get("access-control-allow-methods")
             .is_some_and(|m| m.contains("POST"))
     );
-    let refused = http(
+    let refused = common::http(
         port,
         "OPTIONS",
         path,
@@ -374,7 +332,7 @@ fn check_cors(port: u16, path: &str, allowed: &str) {
         !refused.headers.contains_key("access-control-allow-origin"),
         "an unlisted origin was allowed"
     );
-    let simple = http(port, "GET", path, &[("Origin", allowed)]);
+    let simple = common::http(port, "GET", path, &[("Origin", allowed)]);
     assert_eq!(
         simple
             .headers
@@ -410,14 +368,14 @@ fn examples_run_on_docker() {
             &[("django-secret-key", "e2e-secret")],
         );
         stack.wait_ready(&["migrate", "stackc-probe"], Duration::from_mins(7));
-        let home = http(80, "GET", "/", &[]);
+        let home = common::http(80, "GET", "/", &[]);
         assert!(
             home.status == 200 && home.body.contains("manager frontend"),
             "{} {}",
             home.status,
             home.body
         );
-        let items = http(80, "GET", "/api/items", &[]);
+        let items = common::http(80, "GET", "/api/items", &[]);
         assert_eq!(items.status, 200, "{}", items.body);
         assert!(
             items.body.contains("\"service\": \"backend\"")
@@ -425,7 +383,7 @@ fn examples_run_on_docker() {
             "{}",
             items.body
         );
-        let health = http(80, "GET", "/api/health", &[]);
+        let health = common::http(80, "GET", "/api/health", &[]);
         assert!(
             health.status == 200 && health.body.contains("\"database\": true"),
             "{}",
@@ -438,7 +396,7 @@ fn examples_run_on_docker() {
     {
         let stack = up("weather", scratch.path(), &[("weather-api-key", "e2e-key")]);
         stack.wait_ready(&["stackc-probe"], Duration::from_mins(7));
-        let forecast = http(8080, "GET", "/api/forecast", &[]);
+        let forecast = common::http(8080, "GET", "/api/forecast", &[]);
         assert_eq!(forecast.status, 200, "{}", forecast.body);
         // The backend saw the path without `/api`, and counted the hit in Redis.
         assert!(
@@ -447,7 +405,7 @@ fn examples_run_on_docker() {
             "{}",
             forecast.body
         );
-        let page = http(8080, "GET", "/", &[]);
+        let page = common::http(8080, "GET", "/", &[]);
         assert!(
             page.status == 200 && page.body.contains("<h1>weather</h1>"),
             "{}",
