@@ -476,6 +476,8 @@ fn every_ecs_example_applies_plans_clean_and_destroys() {
     for example in examples {
         let name = common::folder_name(&example);
         let dir = tempfile::tempdir().unwrap();
+        // The example's files too: configs are read from beside the spec.
+        common::copy_dir(example.parent().unwrap(), dir.path());
         let text = without_subnets(&example);
         let spec = dir.path().join("stack.toml");
         std::fs::write(&spec, &text).unwrap();

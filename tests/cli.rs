@@ -253,9 +253,13 @@ fn build_then_check_is_clean_and_drift_is_reported() {
 fn build_is_deterministic_across_runs() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     for d in [&a, &b] {
+        // The cluster environment: every target builds (the base mounts host folders, which only
+        // Compose can).
         let out = stackc(&[
             "build",
             "examples/flead/stack.toml",
+            "--env",
+            "cluster",
             "-o",
             d.path().to_str().unwrap(),
         ]);

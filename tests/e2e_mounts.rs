@@ -142,7 +142,10 @@ fn host_folders_configs_and_watch_on_compose_v5() {
     let read = common::http(18191, "GET", "/hello.txt", &[]);
     assert_eq!((read.status, read.body.as_str()), (200, "from the host\n"));
     let write = stack.run(&["exec", "-T", "files", "sh", "-c", "echo x > /srv/data/new"]);
-    assert!(!write.status.success(), "a write to a read-only mount succeeded");
+    assert!(
+        !write.status.success(),
+        "a write to a read-only mount succeeded"
+    );
     assert!(
         common::text(&write.stderr).contains("Read-only file system"),
         "{}",
@@ -152,7 +155,14 @@ fn host_folders_configs_and_watch_on_compose_v5() {
     // The config, read-only too.
     let config = stack.run(&["exec", "-T", "files", "cat", "/etc/files/app.conf"]);
     assert_eq!(common::text(&config.stdout), "level = debug\n");
-    let write = stack.run(&["exec", "-T", "files", "sh", "-c", "echo x >> /etc/files/app.conf"]);
+    let write = stack.run(&[
+        "exec",
+        "-T",
+        "files",
+        "sh",
+        "-c",
+        "echo x >> /etc/files/app.conf",
+    ]);
     assert!(!write.status.success(), "a config was writable");
 
     // The development loop: changes on the host reach the running container.

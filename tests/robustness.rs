@@ -198,7 +198,7 @@ fn a_spec_file_name_cannot_inject_lines() {
     let dir = tempfile::tempdir().unwrap();
     let src = common::root().join("examples/shop");
     for sub in ["api", "web"] {
-        copy_dir(&src.join(sub), &dir.path().join(sub));
+        common::copy_dir(&src.join(sub), &dir.path().join(sub));
     }
     let name = "s\ntouch PWNED\n  injected: key\n#.toml";
     let spec = dir.path().join(name);
@@ -278,19 +278,6 @@ fn check_into_a_file_says_it_is_not_a_folder() {
         "{}",
         text(&out.stderr)
     );
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &dest);
-        } else {
-            std::fs::copy(entry.path(), dest).unwrap();
-        }
-    }
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
