@@ -367,3 +367,134 @@ fn a_missing_build_context_is_a_warning_with_its_span() {
     let human = text(&stackc(&["check", spec.to_str().unwrap()]).stderr);
     assert!(human.contains("did you mean `api`?"), "{human}");
 }
+
+/// Host paths are Compose only: a cluster target named on its own refuses the spec, pointing at the
+/// mount; under `all` it is skipped with the same words as warnings; `plan` refuses before any call.
+#[test]
+fn cluster_targets_refuse_host_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().to_str().unwrap();
+    let named = stackc(&[
+        "build",
+        "examples/flead/stack.toml",
+        "--target",
+        "kubernetes",
+        "-o",
+        out_dir,
+    ]);
+    let err = text(&named.stderr);
+    assert_eq!(named.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("stackc::unsupported-mount")
+            && err.contains("mounts the host path `./models` at `/app/models`")
+            && err.contains("stack.toml:"),
+        "{err}"
+    );
+    assert!(!dir.path().join("kubernetes").exists());
+    let all = stackc(&["build", "examples/flead/stack.toml", "-o", out_dir]);
+    let err = text(&all.stderr);
+    assert!(all.status.success(), "{err}");
+    assert!(
+        err.contains("note: kubernetes: skipped") && err.contains("⚠"),
+        "{err}"
+    );
+    // The cluster environment puts the data on volumes: every target builds.
+    let cluster = stackc(&[
+        "build",
+        "examples/flead/stack.toml",
+        "--env",
+        "cluster",
+        "-o",
+        out_dir,
+    ]);
+    assert!(cluster.status.success(), "{}", text(&cluster.stderr));
+    assert!(dir.path().join("kubernetes/kustomization.yaml").exists());
+
+    // ECS: `plan` stops at the spec, before it looks for credentials or an endpoint.
+    let spec = dir.path().join("ecs/stack.toml");
+    std::fs::create_dir_all(dir.path().join("ecs/src")).unwrap();
+    std::fs::write(
+        &spec,
+        "[stack]\nname = \"h\"\n\n[services.api]\nimage = \"nginx:1.27\"\nvolumes = { \"/src\" = \"./src\" }\n\n[targets.ecs]\nregion = \"us-east-1\"\n",
+    )
+    .unwrap();
+    let plan = stackc(&[
+        "plan",
+        spec.to_str().unwrap(),
+        "--endpoint-url",
+        "http://127.0.0.1:9",
+    ]);
+    let err = text(&plan.stderr);
+    assert_eq!(plan.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("ECS has no host folder") && !err.contains("ecs:"),
+        "{err}"
+    );
+}
+
+/// A config is copied into the artifacts: one whose folder holds the output folder (and so the
+/// Compose secrets written there) is refused before anything is written.
+#[test]
+fn a_config_holding_the_output_folder_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("stack.toml");
+    std::fs::write(
+        &spec,
+        "[stack]\nname = \"c\"\n\n[services.api]\nimage = \"nginx:1.27\"\nvolumes = { \"/etc/app\" = { config = \".\" } }\n",
+    )
+    .unwrap();
+    let out = dir.path().join("dist");
+    let run = stackc(&["build", spec.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let err = text(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{err}");
+    assert!(err.contains("holds the output folder"), "{err}");
+    assert!(!out.exists());
+}
+
+/// An overlay replaces a mount whole, also when it writes the path another way (`/data/`).
+#[test]
+fn an_overlay_replaces_a_mount_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    let spec = dir.path().join("stack.toml");
+    std::fs::write(
+        &spec,
+        r#"[stack]
+name = "o"
+
+[services.api]
+image = "nginx:1.27"
+volumes = { "/data" = { volume = "uploads", read_only = true } }
+
+[resources.uploads]
+type = "volume"
+
+[environments.dev]
+services.api.volumes."/data/" = { host = "./data" }
+"#,
+    )
+    .unwrap();
+    let check = stackc(&["check", spec.to_str().unwrap()]);
+    let err = text(&check.stderr);
+    assert!(
+        check.status.success() && !err.contains("unused-volume"),
+        "{err}"
+    );
+    let out = dir.path().join("dist");
+    let run = stackc(&[
+        "build",
+        spec.to_str().unwrap(),
+        "--env",
+        "dev",
+        "--target",
+        "compose",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let compose = std::fs::read_to_string(out.join("compose/compose.yaml")).unwrap();
+    assert!(
+        compose.contains("type: bind") && !compose.contains("uploads:/data"),
+        "{compose}"
+    );
+}

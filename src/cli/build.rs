@@ -37,6 +37,11 @@ pub fn run(args: &SpecArgs, target: TargetArg, out: &Path, mode: Mode) -> u8 {
         Err(code) => return code,
     };
     let context = RenderContext::new(&args.spec, out);
+    let refused = targets::mount_limits::output_in_configs(&compiled, &context);
+    if !refused.is_empty() {
+        report::print(&source, &refused, DiagnosticFormat::Human);
+        return exit::FAILED;
+    }
     let mut request = Request {
         force: mode.force,
         ..Request::default()

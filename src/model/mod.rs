@@ -175,12 +175,16 @@ pub struct ConfigFile {
     /// `/`-separated path inside the config folder; empty for a single file.
     pub path: String,
     pub contents: Vec<u8>,
+    /// Executable on disk (kept: an entrypoint script in a config must stay runnable).
+    pub executable: bool,
 }
 
 impl Config {
-    /// Kubernetes keeps a `ConfigMap` at 1 MiB, keys included; stackc applies it to every target so
-    /// a config that builds for one builds for all (data belongs in a volume or host folder).
-    pub const MAX_BYTES: usize = 1 << 20;
+    /// Kubernetes keeps a `ConfigMap` at 1 MiB, but `kubectl apply` (client-side, as `apply -k`)
+    /// copies the whole object into an annotation of at most 256 KiB: 192 KiB of files and names
+    /// leave room for the rest. One limit for every target, so a config that builds for one builds
+    /// for all (data belongs in a volume or host folder).
+    pub const MAX_BYTES: usize = 192 * 1024;
 
     /// Bytes of content, keys included (as Kubernetes counts them).
     #[must_use]

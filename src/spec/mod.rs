@@ -25,8 +25,8 @@ pub struct Parsed {
     pub spec: StackSpec,
     /// Entries that failed to decode: references to them are not reported again as unknown.
     pub broken: BTreeSet<String>,
-    /// Volumes some environment's overlay mounts: not unused in a variant that does not (a cluster
-    /// environment mounting a volume where the base mounts a host folder).
+    /// Volumes the base or some environment's overlay mounts: not unused in a variant that does not
+    /// (a cluster environment mounting a volume where the base mounts a host folder, or the reverse).
     pub overlay_volumes: BTreeSet<String>,
 }
 
@@ -34,6 +34,8 @@ pub struct Parsed {
 pub struct Document<'i> {
     base: toml::Spanned<toml::de::DeTable<'i>>,
     environments: Vec<(Sp<String>, toml::Spanned<toml::de::DeValue<'i>>)>,
+    /// Volumes mounted by the base or any overlay (see `Parsed::overlay_volumes`).
+    mounted_volumes: BTreeSet<String>,
 }
 
 impl<'i> Document<'i> {
@@ -55,9 +57,16 @@ impl<'i> Document<'i> {
         }
         unknown::check(&root, diags);
         let environments = overlay::split(&mut root, diags);
+        let mounted_volumes = environments
+            .iter()
+            .filter_map(|(_, overlay)| overlay.get_ref().as_table())
+            .flat_map(overlay::mounted_volumes)
+            .chain(overlay::mounted_volumes(root.get_ref()))
+            .collect();
         Some(Self {
             base: root,
             environments,
+            mounted_volumes,
         })
     }
 
@@ -97,11 +106,7 @@ impl<'i> Document<'i> {
         }
         let env_names = self.environments.iter().map(|(n, _)| n.clone()).collect();
         let mut parsed = decode::decode(root, env_names, diags);
-        parsed.overlay_volumes = self
-            .environments
-            .iter()
-            .flat_map(|(_, overlay)| overlay::mounted_volumes(overlay.get_ref()))
-            .collect();
+        parsed.overlay_volumes.clone_from(&self.mounted_volumes);
         Ok(parsed)
     }
 }

@@ -149,7 +149,20 @@ fn merge_workload<'i>(base: &mut Spanned<DeValue<'i>>, over: &Spanned<DeValue<'i
             (Some(existing), "volumes") => match (existing.get_mut(), v.get_ref()) {
                 (DeValue::Table(mounts), DeValue::Table(overrides)) => {
                     for (path, mount) in overrides {
-                        mounts.remove(path.get_ref().as_ref());
+                        // `/data/` in an overlay is the base's `/data`: the same mount point.
+                        let same = |p: &str| {
+                            let normal = |p: &str| crate::model::container_path(p).ok();
+                            p == path.get_ref().as_ref()
+                                || normal(p).is_some_and(|n| Some(n) == normal(path.get_ref()))
+                        };
+                        let replaced: Vec<_> = mounts
+                            .keys()
+                            .filter(|k| same(k.get_ref()))
+                            .cloned()
+                            .collect();
+                        for key in replaced {
+                            mounts.remove(key.get_ref().as_ref());
+                        }
                         mounts.insert(path.clone(), mount.clone());
                     }
                 }
@@ -178,15 +191,12 @@ fn merge<'i>(base: &mut Spanned<DeValue<'i>>, over: &Spanned<DeValue<'i>>) {
     }
 }
 
-/// The volume names an overlay's services and jobs mount (`volumes` values naming no path).
-pub fn mounted_volumes(overlay: &DeValue<'_>) -> Vec<String> {
+/// The volume names a tree's services and jobs mount (`volumes` values naming no path): the base's
+/// or an overlay's.
+pub fn mounted_volumes(tree: &DeTable<'_>) -> Vec<String> {
     let mut out = Vec::new();
     for section in ["services", "jobs"] {
-        let Some(entries) = overlay
-            .as_table()
-            .and_then(|t| t.get(section))
-            .and_then(|s| s.get_ref().as_table())
-        else {
+        let Some(entries) = tree.get(section).and_then(|s| s.get_ref().as_table()) else {
             continue;
         };
         for entry in entries.values() {

@@ -352,11 +352,11 @@ pub struct MountTable {
 }
 
 impl MountSpec {
-    /// Whether a short mount names a path (`./data`, `../x`, `/srv`) rather than a volume: names are
-    /// DNS labels, which start with a letter or digit.
+    /// Whether a short mount names a path (`./data`, `../x`, `/srv`, `~/x`, which is refused with
+    /// its own reason) rather than a volume: names are DNS labels, which start with a letter or digit.
     #[must_use]
     pub fn is_path(text: &str) -> bool {
-        text.starts_with('.') || text.starts_with('/')
+        text.starts_with('.') || text.starts_with('/') || text.starts_with('~')
     }
 
     /// The volume resource the mount names, as written.

@@ -101,7 +101,7 @@ fn real(path: &Path) -> PathBuf {
 }
 
 /// Removes `.` and resolves `..` lexically (the folders may not exist yet).
-fn normalize(path: &Path) -> PathBuf {
+pub(crate) fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for component in path.components() {
         match component {

@@ -36,3 +36,37 @@ fn host_mounts(w: &Workload) -> impl Iterator<Item = (&str, &str, std::ops::Rang
         _ => None,
     })
 }
+
+/// Configs whose folder holds the output folder: a config is copied into the artifacts, so it
+/// would ship the Compose secrets written there, and grow with every build.
+#[must_use]
+pub fn output_in_configs(
+    compiled: &Compiled,
+    ctx: &crate::targets::RenderContext,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for w in compiled.model.workloads() {
+        for (path, m) in &w.mounts {
+            let MountSource::Config(config) = &m.source else {
+                continue;
+            };
+            let folder = ctx.context_dir(&config.path);
+            if config.folder && ctx.out_dir.starts_with(&folder) {
+                out.push(
+                    Diagnostic::error(
+                        Code::InvalidMount,
+                        format!(
+                            "the config `{}` mounted at `{path}` by {} holds the output folder `{}`",
+                            config.path.escape_debug(),
+                            w.label(),
+                            ctx.out_dir.display()
+                        ),
+                    )
+                    .at(m.span.clone(), "holds the output folder")
+                    .help("a config is copied into the artifacts, secrets of `compose/secrets/` included: build into a folder outside it (`-o`), or mount a narrower folder"),
+                );
+            }
+        }
+    }
+    out
+}

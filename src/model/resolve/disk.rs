@@ -32,7 +32,7 @@ fn workload(w: &mut Workload, dir: &Path, project: &Path, diags: &mut Diagnostic
             MountSource::Host(p) => ("host path", p.clone()),
             MountSource::Config(c) => ("config", c.path.clone()),
         };
-        let Some(found) = located(
+        let Some((found, resolved)) = located(
             &written,
             what,
             &format!("mounted at `{target}` by {label}"),
@@ -45,6 +45,13 @@ fn workload(w: &mut Workload, dir: &Path, project: &Path, diags: &mut Diagnostic
             ok = false;
             continue;
         };
+        // From here on the path is the one checked: targets never resolve `..` and symlinks in an
+        // order of their own (`inlink/../data` is not where a lexical `..` leads).
+        match &mut mount.source {
+            MountSource::Host(p) => p.clone_from(&resolved),
+            MountSource::Config(c) => c.path.clone_from(&resolved),
+            MountSource::Volume(_) => {}
+        }
         if let MountSource::Config(config) = &mut mount.source {
             match read_config(&found) {
                 Ok((folder, files)) => {
@@ -83,9 +90,9 @@ fn workload(w: &mut Workload, dir: &Path, project: &Path, diags: &mut Diagnostic
             }
         }
     }
-    if let Some(develop) = &w.develop {
-        for watch in &develop.watch {
-            ok &= located(
+    if let Some(develop) = &mut w.develop {
+        for watch in &mut develop.watch {
+            match located(
                 &watch.path,
                 "watched path",
                 &format!("watched by {label}"),
@@ -94,14 +101,17 @@ fn workload(w: &mut Workload, dir: &Path, project: &Path, diags: &mut Diagnostic
                 dir,
                 project,
                 diags,
-            )
-            .is_some();
+            ) {
+                Some((_, resolved)) => watch.path = resolved,
+                None => ok = false,
+            }
         }
     }
     ok
 }
 
-/// The path, made absolute, when it exists and is in the project (or may be outside it).
+/// The path when it exists and is in the project (or may be outside it): absolute with symlinks
+/// resolved, and as the targets write it (`./sub/dir` in the project, absolute outside it).
 #[allow(clippy::too_many_arguments)]
 fn located(
     written: &str,
@@ -112,7 +122,7 @@ fn located(
     dir: &Path,
     project: &Path,
     diags: &mut Diagnostics,
-) -> Option<PathBuf> {
+) -> Option<(PathBuf, String)> {
     let path = dir.join(written);
     let Ok(real) = path.canonicalize() else {
         diags.push(
@@ -120,7 +130,7 @@ fn located(
                 Code::MissingMountSource,
                 format!("the {what} `{}` {whose} does not exist", written.escape_debug()),
             )
-            .at(span, format!("no `{}`", path.display()))
+            .at(span, format!("no `{}`", crate::targets::normalize(&path).display()))
             .help("paths are relative to the spec file's folder; create it (an empty folder is enough), or fix the path"),
         );
         return None;
@@ -146,7 +156,26 @@ fn located(
         );
         return None;
     }
-    Some(real)
+    let text = match real.strip_prefix(project) {
+        Ok(inside) if inside.as_os_str().is_empty() => Some(".".to_owned()),
+        Ok(inside) => inside.to_str().map(|p| format!("./{p}")),
+        Err(_) => real.to_str().map(str::to_owned),
+    };
+    let Some(text) = text else {
+        diags.push(
+            Diagnostic::error(
+                Code::InvalidMount,
+                format!(
+                    "the {what} `{}` {whose} is not UTF-8 once resolved",
+                    written.escape_debug()
+                ),
+            )
+            .at(span, format!("resolves to `{}`", real.display()))
+            .help("Compose files and manifests are text: rename the folder"),
+        );
+        return None;
+    };
+    Some((real, text))
 }
 
 /// A config's files: one file, or every file below a folder (in path order). Symlinks inside a
@@ -159,6 +188,7 @@ fn read_config(path: &Path) -> Result<(bool, Vec<ConfigFile>), String> {
             vec![ConfigFile {
                 path: String::new(),
                 contents,
+                executable: executable(path),
             }],
         ));
     }
@@ -174,6 +204,22 @@ fn read_config(path: &Path) -> Result<(bool, Vec<ConfigFile>), String> {
                 .file_name()
                 .into_string()
                 .map_err(|n| format!("the file name {} is not UTF-8", n.display()))?;
+            // Kubernetes keeps names starting with `..` for its own use in ConfigMap volumes.
+            if name.starts_with("..") {
+                return Err(format!(
+                    "`{name}` starts with `..`, which Kubernetes reserves in config volumes"
+                ));
+            }
+            if name == ".stackc" {
+                let folder = if prefix.is_empty() {
+                    "the folder"
+                } else {
+                    &prefix
+                };
+                return Err(format!(
+                    "{folder} holds `.stackc`: it is (or holds) a stackc output folder, whose secrets and artifacts a config would ship; mount a folder without it"
+                ));
+            }
             let rel = if prefix.is_empty() {
                 name.clone()
             } else {
@@ -189,18 +235,15 @@ fn read_config(path: &Path) -> Result<(bool, Vec<ConfigFile>), String> {
             } else if kind.is_file() {
                 let contents = read_bounded(&entry.path())?;
                 total += contents.len() + rel.len();
-                // Stop reading early: the size is reported by the caller either way.
-                if total > Config::MAX_BYTES {
-                    files.push(ConfigFile {
-                        path: rel,
-                        contents,
-                    });
-                    break;
-                }
                 files.push(ConfigFile {
                     path: rel,
                     contents,
+                    executable: executable(&entry.path()),
                 });
+                // Stop reading early: the size is reported by the caller either way.
+                if total > Config::MAX_BYTES {
+                    break;
+                }
             } else {
                 return Err(format!("`{rel}` is not a regular file"));
             }
@@ -211,6 +254,11 @@ fn read_config(path: &Path) -> Result<(bool, Vec<ConfigFile>), String> {
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok((true, files))
+}
+
+fn executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
 }
 
 /// Reads a file, but no more than one byte past the config limit.

@@ -107,7 +107,13 @@ impl Resolver<'_> {
                 }
             };
             if let Some(normal) = &normal {
-                if let Some(reserved) = RESERVED_PATHS.iter().find(|r| within(normal, r)) {
+                // Below a path stackc mounts, or above one: a read-only mount at `/run` leaves no
+                // way to mount `/run/secrets` (and `/var/run` is usually a link to `/run`).
+                if let Some(reserved) = RESERVED_PATHS.iter().find(|r| {
+                    within(normal, r)
+                        || within(r, normal)
+                        || (normal == "/var/run" || normal == "/var") && r.starts_with("/run")
+                }) {
                     ok = false;
                     self.push(
                         Diagnostic::error(
@@ -241,7 +247,9 @@ impl Resolver<'_> {
             },
         );
         if count == 0 {
-            d = d.at(span, "no `volume`, `host` or `config`");
+            d = d.at(span, "no `volume`, `host` or `config`").help(
+                "write one of `volume = \"<volume resource>\"`, `host = \"./folder\"` or `config = \"./file\"`; in an environment overlay, a mount replaces the base's whole, so write all of it (`{ volume = \"data\", read_only = true }`)",
+            );
         }
         for s in &named {
             let (field, span) = match s {
@@ -251,7 +259,7 @@ impl Resolver<'_> {
             };
             d = d.at(span.clone(), format!("`{field}`"));
         }
-        self.push(d.help(
+        self.push(d.with_default_help(
             "write exactly one of `volume = \"<volume resource>\"`, `host = \"./folder\"` or `config = \"./file\"`",
         ));
         None
@@ -294,10 +302,14 @@ impl Resolver<'_> {
                         Diagnostic::error(Code::UnknownReference, format!("unknown volume `{target}`"))
                             .at(span.clone(), format!("no volume is named `{target}`"))
                             .suggest(target, volumes.iter().copied())
-                            .with_default_help(format!(
-                                "a mount names a resource of type \"volume\"{}; a host folder starts with `./` or `/` (\"./{target}\")",
-                                list_hint(&volumes)
-                            )),
+                            .with_default_help(if MountSpec::is_path(target) {
+                                format!("`volume` names a resource of type \"volume\"; a host path is written `host = \"{target}\"`")
+                            } else {
+                                format!(
+                                    "a mount names a resource of type \"volume\"{}; a host folder starts with `./` or `/` (\"./{target}\")",
+                                    list_hint(&volumes)
+                                )
+                            }),
                     );
                 }
                 None

@@ -17,9 +17,9 @@ use crate::targets::{images, shell};
 pub const CONTAINER: &str = "stackc-config";
 /// Where the init container writes config `i` (its volume `stackc-config-<i>`).
 const STAGING: &str = "/stackc-config";
-/// Raw bytes of config per workload: base64 makes them a third larger, and the rest of the task
-/// definition needs room within ECS's 64 KiB.
-pub const MAX_BYTES: usize = 24 * 1024;
+/// Bytes the init container may take in the task definition (its environment and script as JSON):
+/// the rest of the definition needs room within ECS's 64 KiB.
+pub const MAX_BYTES: usize = 40 * 1024;
 
 fn configs(w: &Workload) -> impl Iterator<Item = (&str, &Config, std::ops::Range<usize>)> {
     w.mounts.iter().filter_map(|(path, m)| match &m.source {
@@ -43,6 +43,7 @@ pub fn init_container(
     let mut init_mounts = Vec::new();
     let mut environment = Vec::new();
     let mut script = vec!["set -e".to_owned()];
+    let mut folders = std::collections::BTreeSet::new();
     for (i, (path, config, _)) in configs(w).enumerate() {
         let volume = format!("{CONTAINER}-{i}");
         let staging = format!("{STAGING}/{i}");
@@ -63,13 +64,18 @@ pub fn init_container(
         for (j, file) in config.files.iter().enumerate() {
             let var = format!("STACKC_CONFIG_{i}_{j}");
             let dest = format!("{staging}/{}", file.path);
-            if let Some((folder, _)) = dest.rsplit_once('/') {
+            if let Some((folder, _)) = dest.rsplit_once('/')
+                && folders.insert(folder.to_owned())
+            {
                 script.push(format!("mkdir -p {}", shell::word(folder)));
             }
             script.push(format!(
                 "printf %s \"${var}\" | base64 -d > {}",
                 shell::word(&dest)
             ));
+            if file.executable {
+                script.push(format!("chmod +x {}", shell::word(&dest)));
+            }
             environment.push(KeyValue {
                 name: var,
                 value: base64::engine::general_purpose::STANDARD.encode(&file.contents),
@@ -101,10 +107,8 @@ pub fn init_container(
 pub fn unsupported(compiled: &Compiled) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for w in compiled.model.workloads() {
-        let mut total = 0;
         let mut last_span = None;
         for (path, config, span) in configs(w) {
-            total += config.size();
             last_span = Some(span.clone());
             if !config.folder {
                 out.push(
@@ -121,12 +125,22 @@ pub fn unsupported(compiled: &Compiled) -> Vec<Diagnostic> {
                 );
             }
         }
+        // Measured as ECS counts it: what the init container adds to the task definition.
+        let total = init_container(
+            w,
+            super::types::LogConfiguration {
+                log_driver: "awslogs",
+                options: std::collections::BTreeMap::new(),
+            },
+        )
+        .and_then(|(_, _, init, _)| serde_json::to_string(&init).ok())
+        .map_or(0, |json| json.len());
         if total > MAX_BYTES {
             out.push(
                 Diagnostic::error(
                     Code::ConfigTooLarge,
                     format!(
-                        "the configs of {} hold {total} bytes; on ECS they travel in the task definition, which takes {MAX_BYTES} of them",
+                        "the configs of {} take {total} bytes of its task definition on ECS (base64, one variable and line per file); at most {MAX_BYTES} fit",
                         w.label()
                     ),
                 )

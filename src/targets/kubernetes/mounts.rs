@@ -81,10 +81,13 @@ pub fn pod_mounts(model: &Model, w: &Workload, component: &str) -> PodMounts {
                                 .map(|(f, key)| KeyToPath {
                                     key: key.clone(),
                                     path: f.path.clone(),
-                                    mode: None,
+                                    mode: f.executable.then_some(0o755),
                                 })
                                 .collect()
                         }),
+                        // A single file mounted by `subPath` takes the volume's mode.
+                        default_mode: (!config.folder && config.files.iter().any(|f| f.executable))
+                            .then_some(0o755),
                         ..ConfigMapVolumeSource::default()
                     }),
                     ..Volume::default()
@@ -161,8 +164,9 @@ fn keys(config: &Config) -> Vec<String> {
                     }
                 })
                 .collect();
-            if key.is_empty() || key.starts_with("..") || key == "." {
-                key = format!("file-{i}{key}");
+            // Keys are at most 253 characters and never `.`/`..`-led.
+            if key.is_empty() || key.starts_with("..") || key == "." || key.len() > 253 {
+                key = format!("file-{i}");
             }
             while !used.insert(key.clone()) {
                 key = format!("{key}.{i}");
@@ -186,6 +190,7 @@ mod tests {
                 .map(|p| ConfigFile {
                     path: (*p).to_owned(),
                     contents: Vec::new(),
+                    executable: false,
                 })
                 .collect(),
         }
@@ -194,13 +199,14 @@ mod tests {
     #[test]
     fn keys_are_valid_and_unique() {
         let keys = keys(&config(&["a b", "a_b", "dir/x.yaml", "..hidden", "ü"]));
-        assert_eq!(keys, ["a_b", "a_b.1", "dir_x.yaml", "file-3..hidden", "_"]);
+        assert_eq!(keys, ["a_b", "a_b.1", "dir_x.yaml", "file-3", "_"]);
         let single = Config {
             path: "./nginx/nginx.conf".into(),
             folder: false,
             files: vec![ConfigFile {
                 path: String::new(),
                 contents: b"x".to_vec(),
+                executable: false,
             }],
         };
         assert_eq!(super::keys(&single), ["nginx.conf"]);
