@@ -349,15 +349,7 @@ fn examples_run_on_docker() {
             "Docker and docker-compose are needed for the end-to-end test",
         );
     }
-    let images = Command::new("bash")
-        .arg(common::root().join("tests/e2e/images.sh"))
-        .output()
-        .unwrap();
-    assert!(
-        images.status.success(),
-        "building the base images failed:\n{}",
-        common::text(&images.stderr)
-    );
+    common::e2e_images();
     let scratch = tempfile::tempdir().unwrap();
 
     // manager: gateway routing `/` and `/api` to two built services, MySQL, a migration job, CORS.

@@ -99,15 +99,7 @@ fn host_folders_configs_and_watch_on_compose_v5() {
             "Docker and Compose v5 (scripts/install-tools) are needed for the mounts end-to-end test",
         );
     };
-    let images = Command::new("bash")
-        .arg(common::root().join("tests/e2e/images.sh"))
-        .output()
-        .unwrap();
-    assert!(
-        images.status.success(),
-        "building the base images failed:\n{}",
-        common::text(&images.stderr)
-    );
+    common::e2e_images();
 
     let scratch = tempfile::tempdir().unwrap();
     let project = scratch.path().join("project");

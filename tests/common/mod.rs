@@ -155,3 +155,16 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The stand-in base images the end-to-end tests run (`tests/e2e/images.sh`: no registry here).
+pub fn e2e_images() {
+    let images = Command::new("bash")
+        .arg(root().join("tests/e2e/images.sh"))
+        .output()
+        .unwrap();
+    assert!(
+        images.status.success(),
+        "building the base images failed:\n{}",
+        text(&images.stderr)
+    );
+}
