@@ -498,3 +498,50 @@ services.api.volumes."/data/" = { host = "./data" }
         "{compose}"
     );
 }
+
+/// A pod's volumes have unique names, whatever the spec names its volumes (`tmp` is a fine name for a
+/// volume resource; stackc's own pod volumes carry its reserved prefix).
+#[test]
+fn pod_volume_names_never_collide() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("conf")).unwrap();
+    std::fs::write(dir.path().join("conf/a.conf"), "a = 1\n").unwrap();
+    let spec = dir.path().join("stack.toml");
+    std::fs::write(
+        &spec,
+        r#"[stack]
+name = "v"
+
+[services.api]
+image = "nginx:1.27"
+port = 8080
+volumes = { "/scratch" = "tmp", "/etc/a" = { config = "./conf" }, "/etc/b" = { config = "./conf" } }
+
+[resources.tmp]
+type = "volume"
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("dist");
+    let run = stackc(&[
+        "build",
+        spec.to_str().unwrap(),
+        "--target",
+        "kubernetes",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let yaml = std::fs::read_to_string(out.join("kubernetes/deployments.yaml")).unwrap();
+    let deployment: yaml_serde::Value =
+        yaml_serde::from_str(yaml.split("\n---\n").next().unwrap()).unwrap();
+    let names: Vec<&str> = deployment["spec"]["template"]["spec"]["volumes"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    let unique: std::collections::BTreeSet<&str> = names.iter().copied().collect();
+    assert_eq!(unique.len(), names.len(), "{names:?}");
+    assert_eq!(names.len(), 4, "{names:?}");
+}

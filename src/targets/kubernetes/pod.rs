@@ -201,15 +201,19 @@ pub fn env_from_config(config_map: &str) -> EnvFromSource {
     }
 }
 
+/// The writable `/tmp` of a read-only root. Named with stackc's reserved prefix: a pod's claims are
+/// named after volume resources, and a resource may be called `tmp`.
+const TMP_VOLUME: &str = "stackc-tmp";
+
 pub fn tmp_volume() -> (Volume, VolumeMount) {
     (
         Volume {
-            name: "tmp".into(),
+            name: TMP_VOLUME.into(),
             empty_dir: Some(EmptyDirVolumeSource::default()),
             ..Volume::default()
         },
         VolumeMount {
-            name: "tmp".into(),
+            name: TMP_VOLUME.into(),
             mount_path: "/tmp".into(),
             ..VolumeMount::default()
         },
