@@ -519,6 +519,10 @@ volumes = { "/scratch" = "tmp", "/etc/a" = { config = "./conf" }, "/etc/b" = { c
 
 [resources.tmp]
 type = "volume"
+
+[services.a-service-name-that-takes-every-one-of-the-sixty-three-chars]
+image = "nginx:1.27"
+volumes = { "/etc/a" = { config = "./conf" } }
 "#,
     )
     .unwrap();
@@ -533,8 +537,11 @@ type = "volume"
     ]);
     assert!(run.status.success(), "{}", text(&run.stderr));
     let yaml = std::fs::read_to_string(out.join("kubernetes/deployments.yaml")).unwrap();
-    let deployment: yaml_serde::Value =
-        yaml_serde::from_str(yaml.split("\n---\n").next().unwrap()).unwrap();
+    let deployment: yaml_serde::Value = yaml
+        .split("\n---\n")
+        .map(|doc| yaml_serde::from_str::<yaml_serde::Value>(doc).unwrap())
+        .find(|d| d["metadata"]["name"].as_str() == Some("api"))
+        .unwrap();
     let names: Vec<&str> = deployment["spec"]["template"]["spec"]["volumes"]
         .as_sequence()
         .unwrap()
@@ -544,4 +551,13 @@ type = "volume"
     let unique: std::collections::BTreeSet<&str> = names.iter().copied().collect();
     assert_eq!(unique.len(), names.len(), "{names:?}");
     assert_eq!(names.len(), 4, "{names:?}");
+    // Label values hold 63 characters, also on objects named after a long workload name.
+    for file in std::fs::read_dir(out.join("kubernetes")).unwrap() {
+        let text = std::fs::read_to_string(file.unwrap().path()).unwrap();
+        for line in text.lines() {
+            if let Some(value) = line.trim().strip_prefix("app.kubernetes.io/name: ") {
+                assert!(value.len() <= 63, "{line}");
+            }
+        }
+    }
 }

@@ -5,6 +5,7 @@ pub mod compose;
 pub mod dockerfile;
 pub mod ecs;
 pub mod engines;
+pub mod fit;
 pub mod images;
 pub mod kubernetes;
 pub mod mount_limits;

@@ -9,6 +9,8 @@
 //! deployment's names have one part fewer (`weather_api`, `weather_staging_api`), so no deployment's
 //! name is another's and names of the base stay what they were before environments were deployments.
 
+use crate::targets::fit::{fit, fnv};
+
 /// Who owns a name: the stack, in one environment (`None`: the base deployment).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Identity<'a> {
@@ -153,22 +155,6 @@ fn elb_head(joined: &str) -> String {
     let head = head.trim_end_matches('-');
     head.strip_prefix("internal-")
         .map_or_else(|| head.to_owned(), |rest| format!("int-{rest}"))
-}
-
-/// A token cut to `max` characters, keeping a hash of the whole one so cut tokens stay distinct.
-fn fit(token: &str, max: usize) -> String {
-    if token.len() <= max {
-        return token.to_owned();
-    }
-    let head: String = token.chars().take(max - 9).collect();
-    format!("{head}-{:08x}", fnv(token))
-}
-
-/// FNV-1a: small, stable across releases and platforms (names must not change between runs).
-fn fnv(text: &str) -> u32 {
-    text.bytes().fold(0x811c_9dc5_u32, |h, b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    })
 }
 
 #[cfg(test)]

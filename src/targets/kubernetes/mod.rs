@@ -71,8 +71,10 @@ fn expand(model: &Model, parts: Vec<Resolved>) -> Vec<Resolved> {
 
 /// The recommended labels.
 fn labels(model: &Model, name: &str, component: &str) -> BTreeMap<String, String> {
+    // A label value holds 63 characters; objects named after a workload (`<name>-env`) may not.
+    let name = crate::targets::fit::fit(name, 63);
     [
-        ("app.kubernetes.io/name", name),
+        ("app.kubernetes.io/name", name.as_str()),
         // The deployment (`<stack>-<env>`): pods of two environments sharing a namespace (one
         // named explicitly) are never selected by the other's Services and NetworkPolicies.
         ("app.kubernetes.io/instance", model.deployment.name.as_str()),
