@@ -46,14 +46,18 @@ pub fn run(args: &SpecArgs, target: TargetArg, out: &Path, mode: Mode) -> u8 {
         force: mode.force,
         ..Request::default()
     };
-    // Rendered side by side first; reported and requested below in target order.
+    // What each target cannot carry, asked once; rendered side by side first; reported and
+    // requested below in target order.
+    let unsupported: Vec<Vec<Diagnostic>> =
+        selected.iter().map(|t| t.unsupported(&compiled)).collect();
     let configured: Vec<&dyn Target> = selected
         .iter()
-        .copied()
-        .filter(|t| t.unconfigured(&compiled).is_none() && t.unsupported(&compiled).is_empty())
+        .zip(&unsupported)
+        .filter(|(t, unsupported)| t.unconfigured(&compiled).is_none() && unsupported.is_empty())
+        .map(|(t, _)| *t)
         .collect();
     let mut rendered = targets::render_all(&configured, &compiled, &context).into_iter();
-    for t in selected {
+    for (t, unsupported) in selected.into_iter().zip(unsupported) {
         if let Some(why) = t.unconfigured(&compiled) {
             if target == TargetArg::All {
                 tell!("note: {}: skipped, {why}", t.name());
@@ -67,7 +71,6 @@ pub fn run(args: &SpecArgs, target: TargetArg, out: &Path, mode: Mode) -> u8 {
             );
             return exit::FAILED;
         }
-        let unsupported = t.unsupported(&compiled);
         if !unsupported.is_empty() {
             if target == TargetArg::All {
                 // The other targets still build: what this one cannot carry is a warning here.

@@ -15,15 +15,24 @@ pub fn disk_paths(model: &mut Model, dir: &Path, diags: &mut Diagnostics) -> boo
     } else {
         dir
     };
-    let project = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let project = Project {
+        dir,
+        root: dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()),
+    };
     let mut ok = true;
     for w in model.services.values_mut().chain(model.jobs.values_mut()) {
-        ok &= workload(w, dir, &project, diags);
+        ok &= workload(w, &project, diags);
     }
     ok
 }
 
-fn workload(w: &mut Workload, dir: &Path, project: &Path, diags: &mut Diagnostics) -> bool {
+/// The spec's folder as written (paths are joined to it) and resolved (they must stay below it).
+struct Project<'a> {
+    dir: &'a Path,
+    root: PathBuf,
+}
+
+fn workload(w: &mut Workload, project: &Project<'_>, diags: &mut Diagnostics) -> bool {
     let mut ok = true;
     let label = w.label();
     for (target, mount) in &mut w.mounts {
@@ -38,7 +47,6 @@ fn workload(w: &mut Workload, dir: &Path, project: &Path, diags: &mut Diagnostic
             &format!("mounted at `{target}` by {label}"),
             mount.span.clone(),
             mount.outside_project,
-            dir,
             project,
             diags,
         ) else {
@@ -98,7 +106,6 @@ fn workload(w: &mut Workload, dir: &Path, project: &Path, diags: &mut Diagnostic
                 &format!("watched by {label}"),
                 watch.span.clone(),
                 false,
-                dir,
                 project,
                 diags,
             ) {
@@ -112,18 +119,16 @@ fn workload(w: &mut Workload, dir: &Path, project: &Path, diags: &mut Diagnostic
 
 /// The path when it exists and is in the project (or may be outside it): absolute with symlinks
 /// resolved, and as the targets write it (`./sub/dir` in the project, absolute outside it).
-#[allow(clippy::too_many_arguments)]
 fn located(
     written: &str,
     what: &str,
     whose: &str,
     span: Range<usize>,
     outside_allowed: bool,
-    dir: &Path,
-    project: &Path,
+    project: &Project<'_>,
     diags: &mut Diagnostics,
 ) -> Option<(PathBuf, String)> {
-    let path = dir.join(written);
+    let path = project.dir.join(written);
     let Ok(real) = path.canonicalize() else {
         diags.push(
             Diagnostic::error(
@@ -135,7 +140,7 @@ fn located(
         );
         return None;
     };
-    if !outside_allowed && !real.starts_with(project) {
+    if !outside_allowed && !real.starts_with(&project.root) {
         let hint = if what == "watched path" {
             "watch paths inside the project"
         } else {
@@ -149,14 +154,14 @@ fn located(
                     written.escape_debug(),
                 ),
             )
-            .at(span, format!("`{}` is outside `{}`", real.display(), project.display()))
+            .at(span, format!("`{}` is outside `{}`", real.display(), project.root.display()))
             .help(format!(
                 "a spec reaching outside its folder (`..`, an absolute path, a symlink) exposes the machine's files to the containers; {hint}"
             )),
         );
         return None;
     }
-    let text = match real.strip_prefix(project) {
+    let text = match real.strip_prefix(&project.root) {
         Ok(inside) if inside.as_os_str().is_empty() => Some(".".to_owned()),
         Ok(inside) => inside.to_str().map(|p| format!("./{p}")),
         Err(_) => real.to_str().map(str::to_owned),

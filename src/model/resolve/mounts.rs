@@ -108,17 +108,17 @@ impl Resolver<'_> {
             };
             if let Some(normal) = &normal {
                 // Below a path stackc mounts, or above one: a read-only mount at `/run` leaves no
-                // way to mount `/run/secrets` (and `/var/run` is usually a link to `/run`).
-                if let Some(reserved) = RESERVED_PATHS.iter().find(|r| {
-                    within(normal, r)
-                        || within(r, normal)
-                        || (normal == "/var/run" || normal == "/var") && r.starts_with("/run")
-                }) {
+                // way to mount `/run/secrets` (`/var/run`, usually a link to `/run`, is above the
+                // Kubernetes token's path).
+                if let Some(reserved) = RESERVED_PATHS
+                    .iter()
+                    .find(|r| within(normal, r) || within(r, normal))
+                {
                     ok = false;
                     self.push(
                         Diagnostic::error(
                             Code::InvalidMount,
-                            format!("mount path `{normal}` is where stackc mounts its own files (`{reserved}`)"),
+                            format!("mount path `{normal}` is at, below or above where stackc mounts its own files (`{reserved}`)"),
                         )
                         .at(path.span(), "reserved path")
                         .help(format!("stackc uses {}: mount somewhere else", RESERVED_PATHS.join(", "))),
@@ -165,6 +165,22 @@ impl Resolver<'_> {
         };
         let read_only = table.read_only.as_ref().map(|r| (*r.get(), r.span()));
         let outside_project = table.outside_project.as_ref().is_some_and(|o| *o.get());
+        if let Source::Host(path, span) | Source::Config(path, span) = &source {
+            let what = if matches!(source, Source::Host(..)) {
+                "host path"
+            } else {
+                "config path"
+            };
+            if let Err(why) = host_text(path) {
+                self.error(
+                    Code::InvalidMount,
+                    format!("{what} {why}"),
+                    span.clone(),
+                    format!("invalid {what}"),
+                );
+                return None;
+            }
+        }
         let source = match source {
             Source::Volume(name, span) => {
                 if let Some(o) = table.outside_project.as_ref() {
@@ -178,28 +194,8 @@ impl Resolver<'_> {
                 }
                 MountSource::Volume(self.mounted_volume(name, span)?)
             }
-            Source::Host(path, span) => {
-                if let Err(why) = host_text(path) {
-                    self.error(
-                        Code::InvalidMount,
-                        format!("host path {why}"),
-                        span,
-                        "invalid host path",
-                    );
-                    return None;
-                }
-                MountSource::Host(path.to_owned())
-            }
-            Source::Config(path, span) => {
-                if let Err(why) = host_text(path) {
-                    self.error(
-                        Code::InvalidMount,
-                        format!("config path {why}"),
-                        span,
-                        "invalid config path",
-                    );
-                    return None;
-                }
+            Source::Host(path, _) => MountSource::Host(path.to_owned()),
+            Source::Config(path, _) => {
                 if let Some((false, span)) = &read_only {
                     self.push(
                         Diagnostic::error(Code::InvalidMount, "a config is always mounted read-only")
