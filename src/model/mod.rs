@@ -465,6 +465,8 @@ pub struct Targets {
 #[derive(Debug, Clone)]
 pub struct ComposeSettings {
     pub project: Name,
+    /// A supervising service restarts unhealthy containers and reloads the gateway (`recovery`).
+    pub recovery: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -246,6 +246,9 @@ pub struct TargetsSpec {
 pub struct ComposeTargetSpec {
     /// The compose project name; default: the stack name.
     pub project: Option<Sp<String>>,
+    /// Run `stackc-recover`, which restarts containers Docker reports unhealthy and keeps the
+    /// gateway's upstreams current (default true; it needs the Docker socket).
+    pub recovery: Option<Sp<bool>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]

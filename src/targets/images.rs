@@ -6,6 +6,8 @@ use crate::model::{Resource, ResourceKind, Runtime};
 pub const BUSYBOX: &str = "busybox:1.36.1-musl";
 /// The gateway's reverse proxy, and the web server of static sites.
 pub const NGINX: &str = "nginx:1.27-alpine";
+/// The Docker CLI and a POSIX shell: the Compose recovery supervisor.
+pub const DOCKER_CLI: &str = "docker:27.5-cli";
 
 /// The version used when `build.version` is not given.
 #[must_use]

@@ -53,6 +53,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "init-secrets.sh.j2",
         include_str!("../../targets/compose/init-secrets.sh.j2"),
     ),
+    (
+        "recover.sh.j2",
+        include_str!("../../targets/compose/recover.sh.j2"),
+    ),
 ];
 
 fn environment() -> &'static Environment<'static> {

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod stack;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{Read, Write};
@@ -106,21 +108,48 @@ pub fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)]) -> Re
     try_http(port, method, path, headers).expect("the port answers HTTP")
 }
 
-/// A plain HTTP/1.1 request to localhost.
+/// A plain HTTP/1.1 request to localhost, given 10 s to answer.
 pub fn try_http(
     port: u16,
     method: &str,
     path: &str,
     headers: &[(&str, &str)],
 ) -> std::io::Result<Response> {
+    try_http_within(
+        std::time::Duration::from_secs(10),
+        port,
+        method,
+        path,
+        headers,
+        "",
+    )
+}
+
+/// A plain HTTP/1.1 request to localhost with a body (JSON when not empty), given `patience`.
+pub fn try_http_within(
+    patience: std::time::Duration,
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> std::io::Result<Response> {
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
-    stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    stream.set_read_timeout(Some(patience))?;
     let mut request =
         format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
     for (k, v) in headers {
         let _ = write!(request, "{k}: {v}\r\n");
     }
+    if !body.is_empty() {
+        let _ = write!(
+            request,
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        );
+    }
     request.push_str("\r\n");
+    request.push_str(body);
     stream.write_all(request.as_bytes())?;
     let mut raw = String::new();
     stream.read_to_string(&mut raw)?;

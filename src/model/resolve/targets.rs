@@ -193,7 +193,12 @@ impl Resolver<'_> {
             service_aliases: self.service_aliases(),
         };
         let targets = Targets {
-            compose: ComposeSettings { project: project? },
+            compose: ComposeSettings {
+                project: project?,
+                recovery: compose
+                    .and_then(|c| c.recovery.as_ref())
+                    .is_none_or(|r| *r.get()),
+            },
             kubernetes,
             ecs,
         };

@@ -25,10 +25,21 @@ struct RouteView {
     forwarded_prefix: String,
     /// `service:port`, the value of the upstream variable.
     upstream: String,
+    /// The `upstream` block of the service, when the gateway has them (with recovery).
+    upstream_name: String,
     service: String,
     port: u16,
     strip_prefix: bool,
 }
+
+#[derive(Serialize)]
+struct UpstreamView {
+    name: String,
+    address: String,
+}
+
+/// How long nginx leaves out a replica that failed before trying it again.
+const FAIL_TIMEOUT: &str = "10s";
 
 #[derive(Serialize)]
 struct CorsView {
@@ -61,12 +72,27 @@ pub fn config(compiled: &Compiled, spec_file: &str) -> String {
                 rewrite: word(&format!("^{regex}/?(.*)$"), Reads::Literally),
                 forwarded_prefix: quoted(&r.prefix, Reads::WithVariables),
                 upstream: word(&format!("{}:{port}", r.service), Reads::WithVariables),
+                upstream_name: upstream_name(&r.service),
                 service: r.service.to_string(),
                 port,
                 strip_prefix: r.strip_prefix && !root,
             }
         })
         .collect();
+    // With recovery, named upstreams (one per service) get passive failure detection; without it,
+    // nothing would reload nginx, so upstreams are resolved per request instead.
+    let mut upstreams: Vec<UpstreamView> = Vec::new();
+    if model.targets.compose.recovery {
+        for r in &routes {
+            if !upstreams.iter().any(|u| u.name == r.upstream_name) {
+                upstreams.push(UpstreamView {
+                    name: r.upstream_name.clone(),
+                    address: r.upstream.clone(),
+                });
+            }
+        }
+        upstreams.sort_by(|a, b| a.name.cmp(&b.name));
+    }
     let cors = model
         .gateway
         .as_ref()
@@ -86,9 +112,16 @@ pub fn config(compiled: &Compiled, spec_file: &str) -> String {
             listen => LISTEN,
             dollar,
             routes => Value::from(Serde(&routes)),
+            upstreams => Value::from(Serde(&upstreams)),
+            fail_timeout => FAIL_TIMEOUT,
             cors => Value::from(Serde(&cors)),
         },
     )
+}
+
+/// A service's `upstream` block: service names are DNS labels, so the name is a plain nginx word.
+fn upstream_name(service: &crate::units::Name) -> String {
+    format!("stackc-{service}")
 }
 
 fn cors_view(cors: &Cors) -> CorsView {

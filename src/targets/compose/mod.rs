@@ -3,6 +3,7 @@
 
 mod file;
 mod gateway;
+mod recovery;
 mod resource;
 mod secrets;
 mod workload;
@@ -47,26 +48,41 @@ impl Target for Compose {
         let mut secrets = crate::targets::outputs::SecretLedger::default();
         let mut probe = false;
         let mut data = false;
+        let recover = model.targets.compose.recovery;
 
         for r in model.resources.values().filter(|r| r.external.is_none()) {
             if r.kind == ResourceKind::Volume {
                 file.volumes.insert(r.name.to_string(), Volume {});
             } else {
-                file.services
-                    .insert(r.name.to_string(), resource::service(r, &mut secrets));
+                let mut svc = resource::service(r, &mut secrets);
+                if recover {
+                    svc.labels = recovery::label(recovery::RECOVER_LABEL);
+                }
+                file.services.insert(r.name.to_string(), svc);
                 file.volumes.insert(resource::data_volume(r), Volume {});
                 data = true;
             }
         }
         for w in model.workloads() {
-            let (svc, needs_probe) = workload::service(compiled, ctx, w, &mut secrets);
+            let (mut svc, needs_probe) = workload::service(compiled, ctx, w, &mut secrets);
             probe |= needs_probe;
+            if recover {
+                if svc.healthcheck.is_some() {
+                    svc.labels.extend(recovery::label(recovery::RECOVER_LABEL));
+                }
+                if model.routes.iter().any(|r| r.service == w.name) {
+                    svc.labels.extend(recovery::label(recovery::UPSTREAM_LABEL));
+                }
+            }
             file.services.insert(w.name.to_string(), svc);
         }
         let mut artifacts = Artifacts::new();
         if let Some(gw) = &model.gateway {
-            file.services
-                .insert(gateway::SERVICE.into(), gateway::service(compiled, gw));
+            let mut svc = gateway::service(compiled, gw);
+            if recover {
+                svc.labels = recovery::label(recovery::GATEWAY_LABEL);
+            }
+            file.services.insert(gateway::SERVICE.into(), svc);
             artifacts.insert(
                 gateway::CONFIG.into(),
                 gateway::config(compiled, &ctx.spec_file),
@@ -90,6 +106,15 @@ impl Target for Compose {
                 },
             );
             file.volumes.insert(PROBE_VOLUME.into(), Volume {});
+        }
+        // Only when there is something to restart or reload.
+        if file.services.values().any(|s| !s.labels.is_empty()) {
+            file.services
+                .insert(recovery::SERVICE.into(), recovery::service());
+            artifacts.insert(
+                recovery::SCRIPT.into(),
+                recovery::script(&model.targets.compose.project, &ctx.spec_file),
+            );
         }
         file.networks
             .insert(EDGE_NETWORK.into(), Network::default());
