@@ -481,7 +481,21 @@ fn every_ecs_example_applies_plans_clean_and_destroys() {
         let text = without_subnets(&example);
         let spec = dir.path().join("stack.toml");
         std::fs::write(&spec, &text).unwrap();
+        // The first deployment ECS runs (flead's base mounts a developer's folders; its cluster
+        // environment does not).
+        let env = common::ecs_deployments(&spec).remove(0);
         let spec = spec.to_string_lossy().into_owned();
+        let with_env = |args: &[&str]| -> Vec<String> {
+            let mut all: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+            if let Some(env) = &env {
+                all.extend(["--env".to_owned(), env.clone()]);
+            }
+            all
+        };
+        let run = |args: &[&str]| {
+            let args = with_env(args);
+            moto.stackc(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        };
         let region = text.parse::<toml::Table>().unwrap()["targets"]["ecs"]
             .get("region")
             .and_then(|r| r.as_str())
@@ -490,15 +504,16 @@ fn every_ecs_example_applies_plans_clean_and_destroys() {
         moto.reset();
         // The secrets only a user can write, written as a user would.
         let out_dir = dir.path().join("dist");
+        let build = with_env(&[
+            "build",
+            &spec,
+            "--target",
+            "ecs",
+            "-o",
+            out_dir.to_str().unwrap(),
+        ]);
         ok(
-            &common::stackc(&[
-                "build",
-                &spec,
-                "--target",
-                "ecs",
-                "-o",
-                out_dir.to_str().unwrap(),
-            ]),
+            &common::stackc(&build.iter().map(String::as_str).collect::<Vec<_>>()),
             "build",
         );
         let parameters: serde_json::Value = serde_json::from_str(
@@ -517,10 +532,7 @@ fn every_ecs_example_applies_plans_clean_and_destroys() {
                 p["name"].as_str().unwrap()
             ));
         }
-        ok(
-            &moto.stackc(&["apply", &spec, "--yes"]),
-            &format!("{name}: apply"),
-        );
+        ok(&run(&["apply", &spec, "--yes"]), &format!("{name}: apply"));
         let state = moto.state_in(&region);
         assert_eq!(
             state["clusters"].as_array().unwrap().len(),
@@ -531,7 +543,7 @@ fn every_ecs_example_applies_plans_clean_and_destroys() {
             !state["services"].as_object().unwrap().is_empty(),
             "{name}: {state:#}"
         );
-        let out = moto.stackc(&["plan", &spec, "--format", "json", "--detailed-exitcode"]);
+        let out = run(&["plan", &spec, "--format", "json", "--detailed-exitcode"]);
         let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         // moto keeps no rule transforms (the ALB's URL rewrite of `strip_prefix`): the one
         // difference it leaves, on AWS there is none.
@@ -550,7 +562,7 @@ fn every_ecs_example_applies_plans_clean_and_destroys() {
             assert_eq!(out.status.code(), Some(0), "{name}: {plan:#}");
         }
         ok(
-            &moto.stackc(&["destroy", &spec, "--yes", "--allow-data-loss"]),
+            &run(&["destroy", &spec, "--yes", "--allow-data-loss"]),
             &format!("{name}: destroy"),
         );
         let state = moto.state_in(&region);

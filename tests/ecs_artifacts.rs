@@ -66,8 +66,7 @@ fn every_ecs_file_passes_botocore_validation() {
     let scratch = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
     for spec in &examples {
-        let envs = std::iter::once(None).chain(common::environments(spec).into_iter().map(Some));
-        for env in envs {
+        for env in common::ecs_deployments(spec) {
             let label = format!(
                 "{}-{}",
                 spec.parent()

@@ -56,6 +56,45 @@ pub fn environments(spec: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The deployments of a spec (the base, `None`, and each environment) that the ECS target builds. A
+/// deployment ECS cannot run may only be refused for mounting host folders (a laptop's base whose
+/// cluster environment uses volumes, like `flead`); any other failure fails the test, and so does a
+/// spec with no deployable environment at all.
+pub fn ecs_deployments(spec: &Path) -> Vec<Option<String>> {
+    let scratch = tempfile::tempdir().unwrap();
+    let envs = std::iter::once(None).chain(environments(spec).into_iter().map(Some));
+    let deployable: Vec<Option<String>> = envs
+        .filter(|env| {
+            let out = scratch.path().join(env.as_deref().unwrap_or("base"));
+            let mut args = vec![
+                "build",
+                spec.to_str().unwrap(),
+                "--target",
+                "ecs",
+                "-o",
+                out.to_str().unwrap(),
+            ];
+            if let Some(env) = env {
+                args.extend(["--env", env]);
+            }
+            let run = stackc(&args);
+            let said = text(&run.stderr);
+            assert!(
+                run.status.success() || said.contains("stackc::unsupported-mount"),
+                "{} {env:?}: {said}",
+                spec.display()
+            );
+            run.status.success()
+        })
+        .collect();
+    assert!(
+        !deployable.is_empty(),
+        "{}: ECS builds no environment",
+        spec.display()
+    );
+    deployable
+}
+
 /// Locally a missing tool or input skips with a printed reason; under `CI=true` it fails the run.
 pub fn skip_or_fail(reason: &str) {
     assert!(
