@@ -561,3 +561,42 @@ volumes = { "/etc/a" = { config = "./conf" } }
         }
     }
 }
+
+/// A service on port 80 runs as a non-root uid with no capabilities: every target lowers the
+/// namespaced `net.ipv4.ip_unprivileged_port_start` to its lowest port (a cluster node keeps 1024),
+/// and a service on a high port gets nothing.
+#[test]
+fn low_ports_get_the_unprivileged_port_sysctl_on_every_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("stack.toml");
+    std::fs::write(
+        &spec,
+        "[stack]\nname = \"low\"\n\n[services.web]\nimage = \"nginx:1.27-alpine\"\nport = 80\nports = [{ name = \"tls\", port = 443 }]\n\n[services.api]\nimage = \"nginx:1.27-alpine\"\nport = 8080\n\n[targets.ecs]\nregion = \"eu-west-1\"\nexecution_role = \"arn:aws:iam::123456789012:role/x\"\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let built = common::stackc(&["build", spec.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert!(built.status.success(), "{}", common::text(&built.stderr));
+    let read = |file: &str| std::fs::read_to_string(out.join(file)).unwrap();
+    let compose: yaml_serde::Value = yaml_serde::from_str(&read("compose/compose.yaml")).unwrap();
+    assert_eq!(
+        compose["services"]["web"]["sysctls"]["net.ipv4.ip_unprivileged_port_start"].as_str(),
+        Some("80")
+    );
+    assert!(compose["services"]["api"].get("sysctls").is_none());
+    let deployments = read("kubernetes/deployments.yaml");
+    assert_eq!(
+        deployments
+            .matches("- name: net.ipv4.ip_unprivileged_port_start\n          value: '80'")
+            .count(),
+        1,
+        "{deployments}"
+    );
+    let web: serde_json::Value = serde_json::from_str(&read("ecs/web.taskdef.json")).unwrap();
+    assert_eq!(
+        web["containerDefinitions"][0]["systemControls"],
+        serde_json::json!([{ "namespace": "net.ipv4.ip_unprivileged_port_start", "value": "80" }])
+    );
+    let api: serde_json::Value = serde_json::from_str(&read("ecs/api.taskdef.json")).unwrap();
+    assert!(api["containerDefinitions"][0].get("systemControls").is_none());
+}

@@ -107,6 +107,14 @@ fn container(c: &Value) -> Built<t::ContainerDefinition> {
                 .build(),
         );
     }
+    for s in list_of(c, "systemControls") {
+        b = b.system_controls(
+            t::SystemControl::builder()
+                .set_namespace(str_of(s, "namespace"))
+                .set_value(str_of(s, "value"))
+                .build(),
+        );
+    }
     Ok(b.build())
 }
 
@@ -378,6 +386,16 @@ fn container_view(c: &t::ContainerDefinition) -> Value {
         }
         m.insert("linuxParameters".into(), Value::Object(lp));
     }
+    let controls: Vec<Value> = c
+        .system_controls()
+        .iter()
+        .map(|s| json!({"namespace": s.namespace(), "value": s.value()}))
+        .collect();
+    opt(
+        &mut m,
+        "systemControls",
+        (!controls.is_empty()).then_some(controls),
+    );
     Value::Object(m)
 }
 

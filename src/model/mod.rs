@@ -121,6 +121,16 @@ pub struct Workload {
 }
 
 impl Workload {
+    /// The lowest port the workload listens on (main or named).
+    #[must_use]
+    pub fn lowest_port(&self) -> Option<u16> {
+        self.port
+            .iter()
+            .chain(self.ports.iter().map(|p| &p.port))
+            .map(|p| p.get())
+            .min()
+    }
+
     /// "service `api`" or "job `migrate`", for messages.
     #[must_use]
     pub fn label(&self) -> String {

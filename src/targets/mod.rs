@@ -10,6 +10,7 @@ pub mod images;
 pub mod kubernetes;
 pub mod mount_limits;
 pub mod outputs;
+pub mod ports;
 pub mod probe;
 pub mod regex;
 pub mod shell;

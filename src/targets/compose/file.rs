@@ -64,6 +64,9 @@ pub struct Service {
     /// `docker compose watch` (Compose v2.22 and later; docker-compose 1.29 refuses the key).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub develop: Option<Develop>,
+    /// Kernel settings of the container's namespaces (`targets::ports`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub sysctls: BTreeMap<String, String>,
     /// What `stackc-recover` acts on (see `recovery.rs`).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,

@@ -105,6 +105,11 @@ pub fn service(
     svc.secrets = names;
 
     svc.ports = published_ports(w);
+    // Docker lowers the limit to 0 by itself; other runtimes (Podman, rootless setups) may not.
+    if let Some(port) = crate::targets::ports::unprivileged_from(w) {
+        svc.sysctls
+            .insert(crate::targets::ports::SYSCTL.to_owned(), port.to_string());
+    }
     svc.volumes = mounts(ctx, w);
     if let Some(develop) = &w.develop {
         svc.develop = develop_rules(ctx, develop);

@@ -8,8 +8,8 @@ use super::types::{
     AwsVpc, Capabilities, CircuitBreaker, ClientAlias, ContainerDefinition, ContainerDependency,
     DeploymentConfiguration, EfsAuthorization, EfsVolume, HealthCheck, KeyValue, LinuxParameters,
     LoadBalancerRef, LogConfiguration, MountPoint, NetworkConfiguration, PortMapping,
-    RuntimePlatform, Secret, Service, ServiceConnect, ServiceConnectService, TaskDefinition,
-    Volume,
+    RuntimePlatform, Secret, Service, ServiceConnect, ServiceConnectService, SystemControl,
+    TaskDefinition, Volume,
 };
 use super::{Ecs, NameKind, configs, fargate, placeholder};
 use crate::compile::Compiled;
@@ -236,6 +236,13 @@ pub fn workload(
                 drop: if built { vec!["ALL"] } else { Vec::new() },
             },
         }),
+        system_controls: crate::targets::ports::unprivileged_from(w)
+            .map(|port| SystemControl {
+                namespace: crate::targets::ports::SYSCTL.to_owned(),
+                value: port.to_string(),
+            })
+            .into_iter()
+            .collect(),
     });
     let definition = task_definition(
         ecs,

@@ -59,6 +59,14 @@ pub struct ContainerDefinition {
     pub log_configuration: Option<LogConfiguration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub linux_parameters: Option<LinuxParameters>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub system_controls: Vec<SystemControl>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SystemControl {
+    pub namespace: String,
+    pub value: String,
 }
 
 #[derive(Debug, Serialize)]

@@ -12,8 +12,8 @@ use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, StatefulSet, Statef
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
     ConfigMap, Container, EnvVar, Namespace, PersistentVolumeClaim, PersistentVolumeClaimSpec,
-    PodTemplateSpec, Service, ServiceAccount, ServicePort, ServiceSpec, TopologySpreadConstraint,
-    VolumeMount, VolumeResourceRequirements,
+    PodTemplateSpec, Service, ServiceAccount, ServicePort, ServiceSpec, Sysctl,
+    TopologySpreadConstraint, VolumeMount, VolumeResourceRequirements,
 };
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
@@ -514,14 +514,26 @@ fn workload(
             }),
             ..ObjectMeta::default()
         }),
-        spec: Some(pod::pod(
-            uid,
-            vec![container.clone()],
-            init.clone(),
-            volumes.clone(),
-            restart,
-            account.clone(),
-        )),
+        spec: Some({
+            let mut spec = pod::pod(
+                uid,
+                vec![container.clone()],
+                init.clone(),
+                volumes.clone(),
+                restart,
+                account.clone(),
+            );
+            if let (Some(port), Some(security)) = (
+                crate::targets::ports::unprivileged_from(w),
+                spec.security_context.as_mut(),
+            ) {
+                security.sysctls = Some(vec![Sysctl {
+                    name: crate::targets::ports::SYSCTL.to_owned(),
+                    value: port.to_string(),
+                }]);
+            }
+            spec
+        }),
     };
     if w.kind == WorkloadKind::Job {
         files.entry("jobs.yaml").or_default().push(&Job {
