@@ -598,5 +598,9 @@ fn low_ports_get_the_unprivileged_port_sysctl_on_every_target() {
         serde_json::json!([{ "namespace": "net.ipv4.ip_unprivileged_port_start", "value": "80" }])
     );
     let api: serde_json::Value = serde_json::from_str(&read("ecs/api.taskdef.json")).unwrap();
-    assert!(api["containerDefinitions"][0].get("systemControls").is_none());
+    assert!(
+        api["containerDefinitions"][0]
+            .get("systemControls")
+            .is_none()
+    );
 }

@@ -97,10 +97,16 @@ fn freeze(id: &str) {
     assert!(out.status.success(), "{}", common::text(&out.stderr));
 }
 
+/// A service's health check: interval, timeout (seconds) and retries.
+#[derive(Clone, Copy)]
+struct Health(u64, u64, u64);
+
 /// One replica of `service` frozen (SIGSTOP: the process holds its port and answers nothing): of 20
 /// requests through the gateway at most one may fail, and `stackc-recover` restarts the replica, which
-/// is healthy again within `interval × retries + 30 s` of the freeze.
-fn frozen_replica(stack: &Stack, service: &str, port: u16, path: &str, interval_x_retries: u64) {
+/// is healthy again within 30 s of Docker declaring it unhealthy. Docker starts each probe `interval`
+/// after the previous one *ended*, so a hung app, whose probes all time out, is declared unhealthy
+/// only after `(interval + timeout) × retries`: that, plus 30 s, is the budget.
+fn frozen_replica(stack: &Stack, service: &str, port: u16, path: &str, health: &Health) {
     let replicas = stack.containers(service);
     assert!(replicas.len() >= 2, "{service}: {replicas:?}");
     let victim = &replicas[0];
@@ -120,12 +126,15 @@ fn frozen_replica(stack: &Stack, service: &str, port: u16, path: &str, interval_
         }
         slowest = slowest.max(start.elapsed());
     }
-    let budget = Duration::from_secs(interval_x_retries + 30);
+    let Health(interval, timeout, retries) = *health;
+    let budget = Duration::from_secs((interval + timeout) * retries + 30);
     let (restarted, healthy) = stack.wait_restarted_healthy(victim, &before, frozen, budget);
     let recover = stack.run(&["logs", "--no-color", "stackc-recover"]);
     eprintln!(
-        "figures: {service} frozen: restarted after {restarted:.1?}, healthy after {healthy:.1?} (budget {budget:?}); \
+        "figures: {service} frozen: restarted after {restarted:.1?}, healthy after {healthy:.1?} \
+         (budget {budget:?}; interval x retries + 30 s = {}s); \
          {} of 20 requests failed, slowest {slowest:.1?}\n{}",
+        interval * retries + 30,
         failed.len(),
         common::text(&recover.stdout)
     );
@@ -344,13 +353,17 @@ fn manager_recovers_on_compose_v5() {
         health.body
     );
     check_cors(80, "/api/items", "http://localhost:3000");
+    common::pods::check_restricted(
+        &stack,
+        &common::root().join("examples/manager/stack.toml"),
+        None,
+    );
 
     // A row written before the failures must outlive them.
     let created = post(80, "/api/items", r#"{"name": "written-before"}"#);
     assert_eq!(created.status, 201, "{}", created.body);
 
-    // backend: health every 10 s, 3 retries.
-    frozen_replica(&stack, "backend", 80, "/api/items", 30);
+    frozen_replica(&stack, "backend", 80, "/api/items", &Health(10, 5, 3));
     crashed_replica(&stack, "frontend", 80, "/");
 
     // The database stopped long enough for the backends to turn unhealthy (and be restarted), then
@@ -407,6 +420,11 @@ fn rag_api_on_compose_v5() {
         found.status,
         found.body
     );
+    common::pods::check_restricted(
+        &stack,
+        &common::root().join("examples/rag-api/stack.toml"),
+        None,
+    );
 }
 
 #[test]
@@ -441,7 +459,12 @@ fn shop_on_compose_v5() {
         Duration::from_mins(1),
         |r| r.body.contains("done"),
     );
-    frozen_replica(&stack, "api", 8088, "/api/products", 30);
+    common::pods::check_restricted(
+        &stack,
+        &common::root().join("examples/shop/stack.toml"),
+        None,
+    );
+    frozen_replica(&stack, "api", 8088, "/api/products", &Health(10, 3, 3));
 }
 
 #[test]
@@ -478,6 +501,7 @@ fn postgres_and_rabbitmq_stack_on_compose_v5() {
         |r| r.body.contains("done"),
     );
     eprintln!("figures: rabbitmq restarted: the api healthy again after {back:.1?}");
+    common::pods::check_restricted(&stack, &dir.join("stack.toml"), None);
 }
 
 /// The `"id"` of a JSON object.
@@ -517,8 +541,13 @@ fn weather_and_environments_on_docker_compose_1_29() {
             page.body
         );
         check_cors(8080, "/api/forecast", "https://weather.example.com");
+        common::pods::check_restricted(
+            &stack,
+            &common::root().join("examples/weather/stack.toml"),
+            None,
+        );
         // Recovery works with 1.29 as well.
-        frozen_replica(&stack, "backend", 8080, "/api/forecast", 30);
+        frozen_replica(&stack, "backend", 8080, "/api/forecast", &Health(10, 3, 3));
     }
     environments_side_by_side(&compose, scratch.path());
 }

@@ -15,6 +15,8 @@ use super::{root, stackc, text};
 
 /// Debian's docker CLI: builds with `BuildKit` without the buildx plugin.
 pub const DOCKER: &str = "/usr/bin/docker";
+/// The image probes run from (a stand-in from `tests/e2e/images.sh`).
+pub const BUSYBOX: &str = "busybox:1.36.1-musl";
 
 #[derive(Clone)]
 pub enum Compose {
@@ -208,6 +210,47 @@ impl Stack {
                 text(&out.stderr)
             );
         }
+    }
+
+    /// The Compose project name (from the `.env` stackc writes).
+    pub fn project(&self) -> String {
+        std::fs::read_to_string(self.dir.join(".env"))
+            .unwrap()
+            .lines()
+            .find_map(|l| l.strip_prefix("COMPOSE_PROJECT_NAME="))
+            .unwrap()
+            .trim()
+            .to_owned()
+    }
+
+    /// The project's networks.
+    pub fn networks(&self) -> Vec<String> {
+        let out = docker(&[
+            "network",
+            "ls",
+            "--filter",
+            &format!("label=com.docker.compose.project={}", self.project()),
+            "--format",
+            "{{.Name}}",
+        ]);
+        let mut names: Vec<String> = text(&out.stdout).lines().map(str::to_owned).collect();
+        names.sort();
+        names
+    }
+
+    /// An address of a running container of `service`.
+    pub fn address(&self, service: &str) -> Option<String> {
+        let id = self.containers(service).into_iter().next()?;
+        let out = docker(&[
+            "inspect",
+            "--format",
+            "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}",
+            &id,
+        ]);
+        text(&out.stdout)
+            .split_whitespace()
+            .next()
+            .map(str::to_owned)
     }
 
     pub fn logs(&self) -> String {

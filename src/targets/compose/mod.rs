@@ -56,7 +56,7 @@ impl Target for Compose {
             } else {
                 let mut svc = resource::service(r, &mut secrets);
                 if recover {
-                    svc.labels = recovery::label(recovery::RECOVER_LABEL);
+                    svc.labels = recovery::recover(recovery::RESOURCE_GRACE);
                 }
                 file.services.insert(r.name.to_string(), svc);
                 file.volumes.insert(resource::data_volume(r), Volume {});
@@ -68,7 +68,8 @@ impl Target for Compose {
             probe |= needs_probe;
             if recover {
                 if svc.healthcheck.is_some() {
-                    svc.labels.extend(recovery::label(recovery::RECOVER_LABEL));
+                    svc.labels
+                        .extend(recovery::recover(recovery::SERVICE_GRACE));
                 }
                 if model.routes.iter().any(|r| r.service == w.name) {
                     svc.labels.extend(recovery::label(recovery::UPSTREAM_LABEL));

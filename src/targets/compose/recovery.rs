@@ -16,7 +16,8 @@ use crate::units::Name;
 pub const SERVICE: &str = "stackc-recover";
 pub const SCRIPT: &str = "compose/recover/recover.sh";
 
-/// Set on services and resources with a health check: restart them when Docker says unhealthy.
+/// Set on services and resources with a health check: restart them when Docker says unhealthy. The
+/// value is the seconds the container gets to stop before it is killed.
 pub const RECOVER_LABEL: &str = "dev.stackc.recover";
 /// Set on routed services: the gateway reloads when their addresses change.
 pub const UPSTREAM_LABEL: &str = "dev.stackc.upstream";
@@ -25,13 +26,20 @@ pub const GATEWAY_LABEL: &str = "dev.stackc.gateway";
 
 /// How often Docker is asked, in seconds: the most a restart waits after Docker's verdict.
 const EVERY: u32 = 1;
-/// Seconds an unhealthy container gets to stop before it is killed: it has already failed `retries`
+/// Seconds an unhealthy service gets to stop before it is killed: it has already failed `retries`
 /// health checks, and a frozen one never stops by itself.
-const GRACE: u32 = 3;
+pub const SERVICE_GRACE: u32 = 3;
+/// A database or broker gets longer: a clean shutdown spares it crash recovery.
+pub const RESOURCE_GRACE: u32 = 30;
 
 /// The label map marking a service for one of the roles above.
 pub fn label(key: &str) -> BTreeMap<String, String> {
     BTreeMap::from([(key.to_owned(), "true".to_owned())])
+}
+
+/// The label map marking a container to restart when unhealthy, with its stop grace in seconds.
+pub fn recover(grace: u32) -> BTreeMap<String, String> {
+    BTreeMap::from([(RECOVER_LABEL.to_owned(), grace.to_string())])
 }
 
 pub fn service() -> Service {
@@ -70,7 +78,7 @@ pub fn script(project: &Name, spec_file: &str) -> String {
             project => project.as_str(),
             project_word => shell::word(project.as_str()),
             every => EVERY,
-            grace => GRACE,
+            grace_of => format!("{{{{index .Config.Labels \"{RECOVER_LABEL}\"}}}}"),
             // Go templates of `docker inspect`, kept out of the Jinja text.
             name => "{{.Name}}",
             name_and_addresses => "{{.Name}}{{range .NetworkSettings.Networks}} {{.IPAddress}}{{end}}",
