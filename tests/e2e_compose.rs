@@ -214,7 +214,11 @@ fn environments_side_by_side(compose: &Compose, scratch: &Path) {
         )
         .unwrap();
     }
-    std::fs::write(dir.join("backend/requirements.txt"), "").unwrap();
+    std::fs::copy(
+        common::root().join("examples/weather/backend/requirements.txt"),
+        dir.join("backend/requirements.txt"),
+    )
+    .unwrap();
     let spec = dir.join("stack.toml");
     std::fs::write(&spec, PAIR).unwrap();
     let mut running = Vec::new();
@@ -241,7 +245,7 @@ fn environments_side_by_side(compose: &Compose, scratch: &Path) {
         for hit in 1..=2 {
             let forecast = common::http(port, "GET", "/api/forecast", &[]);
             assert!(
-                forecast.status == 200 && forecast.body.contains(&format!("\"hits\": {hit}")),
+                forecast.status == 200 && forecast.body.contains(&format!("\"hits\":{hit}")),
                 "{port}: {} {}",
                 forecast.status,
                 forecast.body
@@ -529,8 +533,8 @@ fn weather_and_environments_on_docker_compose_1_29() {
         assert_eq!(forecast.status, 200, "{}", forecast.body);
         // The backend saw the path without `/api`, and counted the hit in Redis.
         assert!(
-            forecast.body.contains("\"path\": \"/forecast\"")
-                && forecast.body.contains("\"hits\": 1"),
+            forecast.body.contains("\"path\":\"/forecast\"")
+                && forecast.body.contains("\"hits\":1"),
             "{}",
             forecast.body
         );

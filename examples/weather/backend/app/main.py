@@ -1,44 +1,50 @@
-"""Stand-in for the FastAPI forecasting service: standard library only, Redis spoken directly (RESP)."""
-import json
+"""The forecasting service: FastAPI on uvicorn, counting forecasts served in Redis.
+
+The seed serves a trained model from MODEL_PATH; this example answers with a fixed forecast so that the
+stack runs without the model file, and keeps the seed's contract: GET /health (503 while Redis is
+unreachable) and GET /forecast behind the gateway's `/api` (prefix stripped).
+"""
 import os
-import socket
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlparse
+
+import redis
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+app = FastAPI(title="weather backend")
+# Short timeouts: a health check must answer within its own timeout even when Redis hangs.
+cache = redis.Redis.from_url(
+    os.environ["REDIS_URL"], socket_timeout=2, socket_connect_timeout=2
+)
 
 
-def redis(*args: str) -> bytes:
-    url = urlparse(os.environ["REDIS_URL"])
-    command = f"*{len(args)}\r\n" + "".join(f"${len(a)}\r\n{a}\r\n" for a in args)
-    with socket.create_connection((url.hostname, url.port or 6379), timeout=2) as s:
-        s.sendall(command.encode())
-        return s.recv(1024)
+@app.get("/health")
+def health() -> JSONResponse:
+    try:
+        cache.ping()
+    except redis.RedisError:
+        return JSONResponse({"status": "degraded", "cache": False}, status_code=503)
+    return JSONResponse({"status": "ok", "cache": True})
 
 
-class Handler(BaseHTTPRequestHandler):
-    def do_GET(self):
-        try:
-            if self.path == "/health":
-                ok = redis("PING").startswith(b"+PONG")
-                self.reply(200 if ok else 503, {"status": "ok" if ok else "degraded", "cache": ok})
-            elif self.path.startswith("/forecast"):
-                hits = redis("INCR", "forecast:hits").strip().lstrip(b":").decode()
-                self.reply(200, {"service": "backend", "path": self.path, "forecast": "sunny", "hits": int(hits)})
-            else:
-                self.reply(404, {"error": "not found", "path": self.path})
-        except OSError as e:
-            self.reply(503, {"status": "cache unreachable", "error": str(e)})
-
-    def reply(self, status, body):
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+@app.get("/forecast")
+def forecast(request: Request) -> JSONResponse:
+    try:
+        hits = cache.incr("forecast:hits")
+    except redis.RedisError as e:
+        return JSONResponse({"status": "cache unreachable", "error": str(e)}, status_code=503)
+    return JSONResponse(
+        {"service": "backend", "path": request.url.path, "forecast": "sunny", "hits": hits}
+    )
 
 
-def main():
-    ThreadingHTTPServer(("0.0.0.0", 8000), Handler).serve_forever()
+def main() -> None:
+    uvicorn.run(
+        app,
+        host="0.0.0.0",
+        port=int(os.environ.get("PORT", "8000")),
+        log_level=os.environ.get("LOG_LEVEL", "info").lower(),
+    )
 
 
 if __name__ == "__main__":
