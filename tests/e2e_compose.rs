@@ -370,6 +370,17 @@ fn manager_recovers_on_compose_v5() {
     frozen_replica(&stack, "backend", 80, "/api/items", &Health(10, 5, 3));
     crashed_replica(&stack, "frontend", 80, "/");
 
+    // A routed service with no container running does not take the gateway down when it restarts:
+    // its route answers 502, the others keep working.
+    assert!(stack.run(&["stop", "frontend"]).status.success());
+    assert!(stack.run(&["restart", "stackc-gateway"]).status.success());
+    until(80, "/api/health", Duration::from_mins(1), |r| {
+        r.status == 200
+    });
+    assert_eq!(get(80, "/").status, 502);
+    assert!(stack.run(&["start", "frontend"]).status.success());
+    until(80, "/", Duration::from_mins(1), |r| r.status == 200);
+
     // The database stopped long enough for the backends to turn unhealthy (and be restarted), then
     // started again: the backends recover by themselves, and the row is still there.
     let stopped = Instant::now();

@@ -35,7 +35,8 @@ struct RouteView {
 #[derive(Serialize)]
 struct UpstreamView {
     name: String,
-    address: String,
+    /// The file `stackc-recover` writes the service's healthy replicas to.
+    peers: String,
 }
 
 /// How long nginx leaves out a replica that failed before trying it again.
@@ -87,7 +88,8 @@ pub fn config(compiled: &Compiled, spec_file: &str) -> String {
             if !upstreams.iter().any(|u| u.name == r.upstream_name) {
                 upstreams.push(UpstreamView {
                     name: r.upstream_name.clone(),
-                    address: r.upstream.clone(),
+                    // A glob: nginx accepts no match, so the gateway starts before the first write.
+                    peers: format!("{}/{}.con[f]", super::recovery::PEERS_PATH, r.service),
                 });
             }
         }

@@ -49,16 +49,17 @@ impl Target for Compose {
         let mut probe = false;
         let mut data = false;
         let recover = model.targets.compose.recovery;
+        let mut routed: Vec<&crate::units::Name> =
+            model.routes.iter().map(|r| &r.service).collect();
+        routed.sort();
+        routed.dedup();
 
         for r in model.resources.values().filter(|r| r.external.is_none()) {
             if r.kind == ResourceKind::Volume {
                 file.volumes.insert(r.name.to_string(), Volume {});
             } else {
-                let mut svc = resource::service(r, &mut secrets);
-                if recover {
-                    svc.labels = recovery::recover(recovery::RESOURCE_GRACE);
-                }
-                file.services.insert(r.name.to_string(), svc);
+                file.services
+                    .insert(r.name.to_string(), resource::service(r, &mut secrets));
                 file.volumes.insert(resource::data_volume(r), Volume {});
                 data = true;
             }
@@ -66,13 +67,16 @@ impl Target for Compose {
         for w in model.workloads() {
             let (mut svc, needs_probe) = workload::service(compiled, ctx, w, &mut secrets);
             probe |= needs_probe;
-            if recover {
+            if recover && w.kind == crate::model::WorkloadKind::Service {
                 if svc.healthcheck.is_some() {
-                    svc.labels
-                        .extend(recovery::recover(recovery::SERVICE_GRACE));
+                    svc.labels.extend(recovery::label(
+                        recovery::RECOVER_LABEL,
+                        &recovery::SERVICE_GRACE.to_string(),
+                    ));
                 }
-                if model.routes.iter().any(|r| r.service == w.name) {
-                    svc.labels.extend(recovery::label(recovery::UPSTREAM_LABEL));
+                if let Some(port) = w.port.filter(|_| routed.contains(&&w.name)) {
+                    svc.labels
+                        .extend(recovery::label(recovery::UPSTREAM_LABEL, &port.to_string()));
                 }
             }
             file.services.insert(w.name.to_string(), svc);
@@ -81,7 +85,12 @@ impl Target for Compose {
         if let Some(gw) = &model.gateway {
             let mut svc = gateway::service(compiled, gw);
             if recover {
-                svc.labels = recovery::label(recovery::GATEWAY_LABEL);
+                svc.labels = recovery::label(recovery::GATEWAY_LABEL, "true");
+                svc.volumes.push(VolumeMount::Short(format!(
+                    "{}:{}:ro",
+                    recovery::PEERS_VOLUME,
+                    recovery::PEERS_PATH
+                )));
             }
             file.services.insert(gateway::SERVICE.into(), svc);
             artifacts.insert(
@@ -112,9 +121,11 @@ impl Target for Compose {
         if file.services.values().any(|s| !s.labels.is_empty()) {
             file.services
                 .insert(recovery::SERVICE.into(), recovery::service());
+            file.volumes
+                .insert(recovery::PEERS_VOLUME.into(), Volume {});
             artifacts.insert(
                 recovery::SCRIPT.into(),
-                recovery::script(&model.targets.compose.project, &ctx.spec_file),
+                recovery::script(&model.targets.compose.project, &routed, &ctx.spec_file),
             );
         }
         file.networks
