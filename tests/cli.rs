@@ -290,22 +290,24 @@ fn build_is_deterministic_across_runs() {
 #[test]
 fn naming_an_unconfigured_target_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
-    let out_dir = dir.path().to_str().unwrap();
-    let out = stackc(&[
-        "build",
-        "examples/flead/stack.toml",
-        "--target",
-        "ecs",
-        "-o",
-        out_dir,
-    ]);
+    // Every example configures ECS now: a spec of its own without `[targets.ecs]`.
+    let spec = dir.path().join("stack.toml");
+    std::fs::write(
+        &spec,
+        "[stack]\nname = \"plain\"\n\n[services.web]\nimage = \"nginx:1.27-alpine\"\nport = 8080\n",
+    )
+    .unwrap();
+    let spec = spec.to_str().unwrap();
+    let out = dir.path().join("out");
+    let out_dir = out.to_str().unwrap();
+    let out = stackc(&["build", spec, "--target", "ecs", "-o", out_dir]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stderr).contains("no [targets.ecs]"),
         "{}",
         text(&out.stderr)
     );
-    let all = stackc(&["build", "examples/flead/stack.toml", "-o", out_dir]);
+    let all = stackc(&["build", spec, "-o", out_dir]);
     assert!(all.status.success() && text(&all.stderr).contains("note: ecs: skipped"));
 }
 
