@@ -128,7 +128,9 @@ fn owner(group_id: &str) -> String {
 fn security_groups_allow_exactly_the_graph_edges() {
     for spec in ecs_examples() {
         let scratch = tempfile::tempdir().unwrap();
-        build_ecs(&spec, None, scratch.path());
+        // The first deployment ECS runs (flead's is its cluster environment).
+        let env = common::ecs_deployments(&spec).remove(0);
+        build_ecs(&spec, env.as_deref(), scratch.path());
         let groups: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(scratch.path().join("ecs/security-groups.json")).unwrap(),
         )
@@ -159,10 +161,14 @@ fn security_groups_allow_exactly_the_graph_edges() {
         }
 
         // What the graph says, computed independently from `stackc graph` and the model.
-        let graph = common::stackc(&["graph", spec.to_str().unwrap(), "--format", "json"]);
+        let mut args = vec!["graph", spec.to_str().unwrap(), "--format", "json"];
+        if let Some(env) = &env {
+            args.extend(["--env", env]);
+        }
+        let graph = common::stackc(&args);
         let graph: serde_json::Value = serde_json::from_slice(&graph.stdout).unwrap();
         let source = stackc::source::SourceFile::read(&spec).unwrap();
-        let model = stackc::compile::compile(&source, None)
+        let model = stackc::compile::compile(&source, env.as_deref())
             .unwrap()
             .compiled
             .unwrap()
