@@ -529,14 +529,7 @@ volumes = { "/etc/a" = { config = "./conf" } }
     )
     .unwrap();
     let out = dir.path().join("dist");
-    let run = stackc(&[
-        "build",
-        spec.to_str().unwrap(),
-        "--target",
-        "kubernetes",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let run = common::build_target(&spec, "kubernetes", None, &out);
     assert!(run.status.success(), "{}", text(&run.stderr));
     let yaml = std::fs::read_to_string(out.join("kubernetes/deployments.yaml")).unwrap();
     let deployment: yaml_serde::Value = yaml

@@ -21,18 +21,7 @@ fn ecs_examples() -> Vec<PathBuf> {
 }
 
 fn build_ecs(spec: &Path, env: Option<&str>, out: &Path) -> Vec<PathBuf> {
-    let mut args = vec![
-        "build",
-        spec.to_str().unwrap(),
-        "--target",
-        "ecs",
-        "-o",
-        out.to_str().unwrap(),
-    ];
-    if let Some(e) = env {
-        args.extend(["--env", e]);
-    }
-    let run = common::stackc(&args);
+    let run = common::build_target(spec, "ecs", env, out);
     assert!(
         run.status.success(),
         "{}: {}",

@@ -57,6 +57,22 @@ pub fn environments(spec: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// `stackc build SPEC --target TARGET [--env ENV] -o OUT`.
+pub fn build_target(spec: &Path, target: &str, env: Option<&str>, out: &Path) -> Output {
+    let mut args = vec![
+        "build",
+        spec.to_str().unwrap(),
+        "--target",
+        target,
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    if let Some(env) = env {
+        args.extend(["--env", env]);
+    }
+    stackc(&args)
+}
+
 /// The deployments of a spec (the base, `None`, and each environment) that the ECS target builds. A
 /// deployment ECS cannot run may only be refused for mounting host folders (a laptop's base whose
 /// cluster environment uses volumes, like `flead`); any other failure fails the test, and so does a
@@ -67,18 +83,7 @@ pub fn ecs_deployments(spec: &Path) -> Vec<Option<String>> {
     let deployable: Vec<Option<String>> = envs
         .filter(|env| {
             let out = scratch.path().join(env.as_deref().unwrap_or("base"));
-            let mut args = vec![
-                "build",
-                spec.to_str().unwrap(),
-                "--target",
-                "ecs",
-                "-o",
-                out.to_str().unwrap(),
-            ];
-            if let Some(env) = env {
-                args.extend(["--env", env]);
-            }
-            let run = stackc(&args);
+            let run = build_target(spec, "ecs", env.as_deref(), &out);
             let said = text(&run.stderr);
             assert!(
                 run.status.success() || said.contains("stackc::unsupported-mount"),

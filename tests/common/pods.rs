@@ -17,7 +17,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use super::stack::{DOCKER, Stack, docker};
-use super::{stackc, text};
+use super::text;
 
 /// A container started for the check, removed however the test ends.
 struct Running(String);
@@ -85,18 +85,7 @@ fn expand(value: &str, vars: &BTreeMap<String, String>) -> String {
 pub fn check_restricted(stack: &Stack, spec: &Path, env: Option<&str>) {
     let scratch = tempfile::tempdir().unwrap();
     let out = scratch.path().join("out");
-    let mut args = vec![
-        "build",
-        spec.to_str().unwrap(),
-        "--target",
-        "kubernetes",
-        "-o",
-        out.to_str().unwrap(),
-    ];
-    if let Some(env) = env {
-        args.extend(["--env", env]);
-    }
-    let built = stackc(&args);
+    let built = super::build_target(spec, "kubernetes", env, &out);
     assert!(built.status.success(), "{}", text(&built.stderr));
     let k8s = out.join("kubernetes");
     let configmaps: BTreeMap<String, Doc> = documents(&k8s.join("configmaps.yaml"))
@@ -386,49 +375,30 @@ fn wait_completed(id: &str, name: &str) {
 fn wait_ready(id: &str, name: &str, container: &Doc) {
     let probe = &container["readinessProbe"];
     let network = format!("container:{id}");
+    // `busybox <applet>`: the stand-in image has busybox, not its applet links.
+    let busybox = |applet: &[&str]| -> Vec<String> {
+        [
+            "run",
+            "--rm",
+            "--network",
+            &network,
+            super::stack::BUSYBOX,
+            "busybox",
+        ]
+        .iter()
+        .chain(applet)
+        .map(ToString::to_string)
+        .collect()
+    };
     let check: Option<Vec<String>> = if let Some(http) = probe.get("httpGet") {
         let port = int(http, "port").unwrap();
         let path = str_of(http, "path").unwrap_or("/");
-        Some(
-            [
-                "run",
-                "--rm",
-                "--network",
-                &network,
-                super::stack::BUSYBOX,
-                // `busybox wget`: the stand-in image has busybox, not its applet links.
-                "busybox",
-                "wget",
-                "-q",
-                "-O",
-                "/dev/null",
-            ]
-            .iter()
-            .map(ToString::to_string)
-            .chain([format!("http://127.0.0.1:{port}{path}")])
-            .collect(),
-        )
+        let url = format!("http://127.0.0.1:{port}{path}");
+        Some(busybox(&["wget", "-q", "-O", "/dev/null", &url]))
     } else if let Some(tcp) = probe.get("tcpSocket") {
-        let port = int(tcp, "port").unwrap();
-        Some(
-            [
-                "run",
-                "--rm",
-                "--network",
-                &network,
-                super::stack::BUSYBOX,
-                "busybox",
-                // Connects, sends nothing (no stdin) and exits: Debian's busybox nc has no `-z`.
-                "nc",
-                "-w",
-                "3",
-                "127.0.0.1",
-            ]
-            .iter()
-            .map(ToString::to_string)
-            .chain([port.to_string()])
-            .collect(),
-        )
+        let port = int(tcp, "port").unwrap().to_string();
+        // Connects, sends nothing (no stdin) and exits: Debian's busybox nc has no `-z`.
+        Some(busybox(&["nc", "-w", "3", "127.0.0.1", &port]))
     } else {
         probe.get("exec").map(|exec| {
             ["exec".to_owned(), id.to_owned()]

@@ -39,9 +39,6 @@ struct UpstreamView {
     peers: String,
 }
 
-/// How long nginx leaves out a replica that failed before trying it again.
-const FAIL_TIMEOUT: &str = "10s";
-
 #[derive(Serialize)]
 struct CorsView {
     origins: Vec<String>,
@@ -73,7 +70,7 @@ pub fn config(compiled: &Compiled, spec_file: &str) -> String {
                 rewrite: word(&format!("^{regex}/?(.*)$"), Reads::Literally),
                 forwarded_prefix: quoted(&r.prefix, Reads::WithVariables),
                 upstream: word(&format!("{}:{port}", r.service), Reads::WithVariables),
-                upstream_name: upstream_name(&r.service),
+                upstream_name: word(&upstream_name(&r.service), Reads::Literally),
                 service: r.service.to_string(),
                 port,
                 strip_prefix: r.strip_prefix && !root,
@@ -89,7 +86,10 @@ pub fn config(compiled: &Compiled, spec_file: &str) -> String {
                 upstreams.push(UpstreamView {
                     name: r.upstream_name.clone(),
                     // A glob: nginx accepts no match, so the gateway starts before the first write.
-                    peers: format!("{}/{}.con[f]", super::recovery::PEERS_PATH, r.service),
+                    peers: word(
+                        &format!("{}/{}.con[f]", super::recovery::PEERS_PATH, r.service),
+                        Reads::Literally,
+                    ),
                 });
             }
         }
@@ -115,7 +115,7 @@ pub fn config(compiled: &Compiled, spec_file: &str) -> String {
             dollar,
             routes => Value::from(Serde(&routes)),
             upstreams => Value::from(Serde(&upstreams)),
-            fail_timeout => FAIL_TIMEOUT,
+            fail_timeout => super::recovery::FAIL_TIMEOUT,
             cors => Value::from(Serde(&cors)),
         },
     )

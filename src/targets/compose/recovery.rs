@@ -30,6 +30,8 @@ pub const UPSTREAM_LABEL: &str = "dev.stackc.upstream";
 /// Set on the gateway: the container told to reload.
 pub const GATEWAY_LABEL: &str = "dev.stackc.gateway";
 
+/// How long the gateway leaves out a replica that failed or timed out before trying it again.
+pub const FAIL_TIMEOUT: &str = "10s";
 /// How often Docker is asked, in seconds: the most a restart waits after Docker's verdict.
 const EVERY: u32 = 2;
 /// Seconds an unhealthy service gets to stop before it is killed: it has already failed `retries`
@@ -108,6 +110,7 @@ pub fn script(project: &Name, routed: &[&Name], spec_file: &str) -> String {
             project_word => shell::word(project.as_str()),
             every => EVERY,
             edge => EDGE_NETWORK,
+            fail_timeout => FAIL_TIMEOUT,
             // Service names are DNS labels: plain shell words.
             routed_services => routed.join(" "),
             // Go templates of `docker inspect`, kept out of the Jinja text.
