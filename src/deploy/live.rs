@@ -103,7 +103,8 @@ pub struct TaskDefinition {
     pub arn: String,
     pub digest: Option<String>,
     pub ran: bool,
-    pub view: Value,
+    /// What AWS holds, when it was read: not for a revision the tag index shows up to date.
+    pub view: Option<Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -267,10 +268,11 @@ impl Live {
         live.legacy = super::legacy::beside(aws, desired).await?;
         live.read_efs(aws, desired).await?;
         live.read_load_balancer(aws, desired).await?;
-        live.read_task_definitions(aws, desired).await?;
+        // Services first: the revisions they run spare describing their families.
         if live.cluster.is_some() {
             live.read_services(aws, desired).await?;
         }
+        live.read_task_definitions(aws, desired, &tags).await?;
         Ok(live)
     }
 
@@ -653,12 +655,24 @@ impl Live {
         Ok(())
     }
 
-    async fn read_task_definitions(&mut self, aws: &Clients, desired: &Desired) -> Result<()> {
+    /// The stack's task definition families, each with its latest ACTIVE revision. A service that
+    /// runs a revision the tag index holds as the stack's, tagged with the digest of what the spec asks
+    /// for now, is up to date: its family is not described (a no-op plan describes none). Any other
+    /// family is described by name (its latest revision), so a revision someone else registered above
+    /// the stack's is seen whenever stackc would act on that family. Must run after `read_services`.
+    async fn read_task_definitions(
+        &mut self,
+        aws: &Clients,
+        desired: &Desired,
+        index: &TagIndex,
+    ) -> Result<()> {
+        let who = desired.identity();
+        let prefix = who.family_prefix();
         let mut families = Vec::new();
         let mut pages = aws
             .ecs
             .list_task_definition_families()
-            .family_prefix(desired.identity().family_prefix())
+            .family_prefix(&prefix)
             .status(aws_sdk_ecs::types::TaskDefinitionFamilyStatus::Active)
             .into_paginator()
             .send();
@@ -668,76 +682,125 @@ impl Live {
                     .families()
                     .iter()
                     // The base's prefix starts its environments' families too: not its own.
-                    .filter(|f| desired.identity().is_family(f))
+                    .filter(|f| who.is_family(f))
                     .cloned(),
             );
         }
-        // Every family is described: the tag index lists only revisions tagged as the stack's (an
-        // untagged revision registered above them is invisible to it) and still lists deregistered
-        // ones, so it cannot tell which revision is a family's latest.
         for family in families {
-            let out = match aws
-                .ecs
-                .describe_task_definition()
-                .task_definition(&family)
-                .include(aws_sdk_ecs::types::TaskDefinitionField::Tags)
-                .send()
-                .await
-            {
-                Ok(out) => out,
-                Err(e) if code_of(&e) == Some("ClientException") => continue,
-                Err(e) => return Err(failed(format!("task definition {family}"))(e)),
-            };
-            // A family whose revisions are all deregistered is gone (some listings still name it).
-            let Some(td) = out.task_definition().filter(|t| {
-                t.status() != Some(&aws_sdk_ecs::types::TaskDefinitionStatus::Inactive)
-            }) else {
-                continue;
-            };
-            let Some(name) = ecs_resource(out.tags(), desired.identity(), "task-definition/")
-            else {
-                // The latest revision is someone else's: the stack's own may be below it.
-                let owner = Owner::of(ecs_pairs(out.tags()), desired.identity());
-                let ours: Vec<String> = revisions(aws, &family, desired.identity())
-                    .await?
-                    .into_iter()
-                    .filter(|(_, o)| o.is_this())
-                    .map(|(arn, _)| arn)
-                    .collect();
-                let short = family
-                    .strip_prefix(&desired.identity().family_prefix())
-                    .unwrap_or(&family);
-                if desired.task_definitions.contains_key(short) {
-                    let latest = td.task_definition_arn().unwrap_or_default();
-                    let latest = latest.rsplit('/').next().unwrap_or(latest);
-                    self.claim(
-                        "task definition revision",
-                        latest,
-                        &owner,
-                        &format!("task-definition/{short}"),
-                    );
-                }
-                if !ours.is_empty() {
-                    self.shadowed_families.insert(family.clone(), ours);
-                }
-                continue;
-            };
-            let tags: Vec<(&str, &str)> = ecs_pairs(out.tags()).collect();
-            if !desired.task_definitions.contains_key(&name) {
-                self.stale_families.push(family.clone());
+            let short = family.strip_prefix(&prefix).unwrap_or(&family).to_owned();
+            if let Some(td) = self.indexed_task_definition(desired, index, &family, &short) {
+                self.task_definitions.insert(short, td);
                 continue;
             }
-            self.task_definitions.insert(
-                name,
-                TaskDefinition {
-                    family: family.clone(),
-                    arn: td.task_definition_arn().unwrap_or_default().to_owned(),
-                    digest: tag_value(tags.iter().copied(), DIGEST_TAG),
-                    ran: tag_value(tags.iter().copied(), RAN_TAG).is_some(),
-                    view: ecs_api::task_definition_view(td),
-                },
-            );
+            self.describe_task_definition(aws, desired, &family, &short)
+                .await?;
         }
+        Ok(())
+    }
+
+    /// The revision a service runs, known from the tag index alone: the stack's, of this name, with
+    /// the digest the spec asks for. Jobs are always described: their `ran` tag is added after registration, and an index
+    /// that lags behind it would run a job twice.
+    fn indexed_task_definition(
+        &self,
+        desired: &Desired,
+        index: &TagIndex,
+        family: &str,
+        short: &str,
+    ) -> Option<TaskDefinition> {
+        if desired.jobs.contains(short) {
+            return None;
+        }
+        let arn = self.services.get(short)?.task_definition.as_str();
+        if family_of(arn) != Some(family) {
+            return None;
+        }
+        let tags = index.get(arn)?;
+        let pairs = || tags.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        let who = desired.identity();
+        let resource = tag_value(pairs(), RESOURCE_TAG)?;
+        if !Owner::of(pairs(), who).is_this()
+            || resource.strip_prefix("task-definition/") != Some(short)
+        {
+            return None;
+        }
+        let want =
+            super::plan::task_definition_digest(desired.task_definitions.get(short)?, &self.names);
+        let digest = tag_value(pairs(), DIGEST_TAG).filter(|d| *d == want)?;
+        Some(TaskDefinition {
+            family: family.to_owned(),
+            arn: arn.to_owned(),
+            digest: Some(digest),
+            ran: tag_value(pairs(), RAN_TAG).is_some(),
+            view: None,
+        })
+    }
+
+    async fn describe_task_definition(
+        &mut self,
+        aws: &Clients,
+        desired: &Desired,
+        family: &str,
+        short: &str,
+    ) -> Result<()> {
+        let out = match aws
+            .ecs
+            .describe_task_definition()
+            .task_definition(family)
+            .include(aws_sdk_ecs::types::TaskDefinitionField::Tags)
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            // Every revision deregistered since it was listed.
+            Err(e) if code_of(&e) == Some("ClientException") => return Ok(()),
+            Err(e) => return Err(failed(format!("task definition {family}"))(e)),
+        };
+        let Some(td) = out
+            .task_definition()
+            .filter(|t| t.status() != Some(&aws_sdk_ecs::types::TaskDefinitionStatus::Inactive))
+        else {
+            return Ok(());
+        };
+        let Some(name) = ecs_resource(out.tags(), desired.identity(), "task-definition/") else {
+            // The latest revision is someone else's: the stack's own may be below it.
+            let owner = Owner::of(ecs_pairs(out.tags()), desired.identity());
+            let ours: Vec<String> = revisions(aws, family, desired.identity())
+                .await?
+                .into_iter()
+                .filter(|(_, o)| o.is_this())
+                .map(|(arn, _)| arn)
+                .collect();
+            if desired.task_definitions.contains_key(short) {
+                let latest = td.task_definition_arn().unwrap_or_default();
+                let latest = latest.rsplit('/').next().unwrap_or(latest);
+                self.claim(
+                    "task definition revision",
+                    latest,
+                    &owner,
+                    &format!("task-definition/{short}"),
+                );
+            }
+            if !ours.is_empty() {
+                self.shadowed_families.insert(family.to_owned(), ours);
+            }
+            return Ok(());
+        };
+        let tags: Vec<(&str, &str)> = ecs_pairs(out.tags()).collect();
+        if !desired.task_definitions.contains_key(&name) {
+            self.stale_families.push(family.to_owned());
+            return Ok(());
+        }
+        self.task_definitions.insert(
+            name,
+            TaskDefinition {
+                family: family.to_owned(),
+                arn: td.task_definition_arn().unwrap_or_default().to_owned(),
+                digest: tag_value(tags.iter().copied(), DIGEST_TAG),
+                ran: tag_value(tags.iter().copied(), RAN_TAG).is_some(),
+                view: Some(ecs_api::task_definition_view(td)),
+            },
+        );
         Ok(())
     }
 
@@ -803,6 +866,14 @@ impl Live {
     }
 }
 
+/// The family of a task definition ARN (`…:task-definition/<family>:<revision>`).
+fn family_of(arn: &str) -> Option<&str> {
+    arn.rsplit('/')
+        .next()?
+        .rsplit_once(':')
+        .map(|(family, _)| family)
+}
+
 /// The ACTIVE revisions of exactly this family, each with its owner (one call per revision: only for
 /// `destroy` and for a family whose latest revision is not the stack's).
 pub async fn revisions(
@@ -810,13 +881,6 @@ pub async fn revisions(
     family: &str,
     who: Identity<'_>,
 ) -> Result<Vec<(String, Owner)>> {
-    let family_of = |arn: &str| -> Option<String> {
-        // `family_prefix` is a prefix: keep to this family's own revisions.
-        arn.rsplit('/')
-            .next()
-            .and_then(|r| r.rsplit_once(':'))
-            .map(|(f, _)| f.to_owned())
-    };
     let mut arns = Vec::new();
     let mut pages = aws
         .ecs
@@ -830,7 +894,7 @@ pub async fn revisions(
             page.map_err(failed(format!("task definition {family}")))?
                 .task_definition_arns()
                 .iter()
-                .filter(|a| family_of(a).as_deref() == Some(family))
+                .filter(|a| family_of(a) == Some(family))
                 .cloned(),
         );
     }
@@ -1144,6 +1208,7 @@ impl TagIndex {
             .get_resources()
             .tag_filters(TagFilter::builder().key(STACK_TAG).values(stack).build())
             .resource_type_filters("ssm:parameter")
+            .resource_type_filters("ecs:task-definition")
             .resources_per_page(100)
             .tags_per_page(500)
             .into_paginator()

@@ -264,6 +264,13 @@ fn resource_tag(doc: &Value, key: &str) -> Option<String> {
         .map(|(_, v)| v)
 }
 
+/// The digest a task definition is registered with (its `stackc:digest` tag): of the document as the
+/// spec asks for it, placeholders by name, tags left out.
+#[must_use]
+pub fn task_definition_digest(doc: &Value, names: &Names) -> String {
+    json::digest(&untagged(&symbolic(doc, names)))
+}
+
 /// Without the tags: they are how stackc finds things, not what it compares.
 fn untagged(doc: &Value) -> Value {
     let mut doc = doc.clone();
@@ -312,7 +319,11 @@ pub fn compute(desired: &Desired, live: &Live) -> Plan {
                 new_revisions.insert(name.clone());
             }
             Some(td) => {
-                let fields = field_diff(&doc, &symbolize(&td.view, names));
+                let fields = td
+                    .view
+                    .as_ref()
+                    .map(|view| field_diff(&doc, &symbolize(view, names)))
+                    .unwrap_or_default();
                 if td.digest.as_deref() != Some(json::digest(&doc).as_str()) || !fields.is_empty() {
                     plan.add(Action::Update, step, fields);
                     new_revisions.insert(name.clone());

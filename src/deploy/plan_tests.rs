@@ -99,7 +99,7 @@ fn registered(d: &Desired, name: &str, live: &Live, ran: bool) -> live::TaskDefi
         arn: format!("arn:aws:ecs:eu-west-1:1:task-definition/demo_{name}:1"),
         digest: Some(json::digest(&doc)),
         ran,
-        view: doc,
+        view: Some(doc),
     }
 }
 

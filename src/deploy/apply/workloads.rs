@@ -8,12 +8,11 @@ use super::{
 impl Run<'_> {
     pub(super) async fn register(&self, name: &str, resource: &str) -> Result<Made> {
         let (aws, d) = (self.aws, self.desired);
-        let symbolic = crate::deploy::plan::symbolic(&d.task_definitions[name], &self.live.names);
-        let mut untagged = symbolic.clone();
-        if let Some(m) = untagged.as_object_mut() {
-            m.remove("tags");
-        }
-        let digest = json::digest(&untagged);
+        // The same digest `plan` compares with, from the same function.
+        let digest = crate::deploy::plan::task_definition_digest(
+            &d.task_definitions[name],
+            &self.live.names,
+        );
         let doc = self.fill(&d.task_definitions[name], resource)?;
         let extra = vec![
             aws_sdk_ecs::types::Tag::builder()

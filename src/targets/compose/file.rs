@@ -164,34 +164,17 @@ pub struct Secret {
     pub file: String,
 }
 
-/// Compose interpolates `$`: a literal one is written `$$`.
-#[must_use]
-pub fn escape(value: &str) -> String {
-    value.replace('$', "$$")
-}
-
 /// Compose interpolates `${VAR}` and `$VAR` in every string value of a service (command, environment,
 /// healthcheck, build paths, ports, volumes, …), from the host's environment. Nothing stackc writes
 /// into a service is meant for interpolation, so every string value is escaped here, once; keys are
-/// not interpolated and stay as they are. (The top-level `secrets` do use interpolation, on purpose:
-/// `STACKC_SECRETS_DIR`.)
+/// not interpolated and stay as they are. The YAML emitter doubles the `$` of every string value
+/// inside [`yaml::LITERAL`](crate::targets::yaml::LITERAL) as it writes it (`yaml::literal_dollars`).
+/// (The top-level `secrets` do use interpolation, on purpose: `STACKC_SECRETS_DIR`.)
 fn literal_values<S: Serializer>(
     services: &BTreeMap<String, Service>,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
-    let mut value = yaml_serde::to_value(services).map_err(serde::ser::Error::custom)?;
-    escape_strings(&mut value);
-    value.serialize(serializer)
-}
-
-fn escape_strings(value: &mut yaml_serde::Value) {
-    match value {
-        yaml_serde::Value::String(s) => *s = escape(s),
-        yaml_serde::Value::Sequence(items) => items.iter_mut().for_each(escape_strings),
-        yaml_serde::Value::Mapping(map) => map.values_mut().for_each(escape_strings),
-        yaml_serde::Value::Tagged(tagged) => escape_strings(&mut tagged.value),
-        _ => {}
-    }
+    serializer.serialize_newtype_struct(crate::targets::yaml::LITERAL, services)
 }
 
 #[cfg(test)]
@@ -275,7 +258,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn escape_round_trips_through_interpolation(value in "\\PC*") {
-            proptest::prop_assert_eq!(interpolate(&escape(&value)).unwrap(), value);
+            proptest::prop_assert_eq!(interpolate(&crate::targets::yaml::literal_dollars(&value)).unwrap(), value);
         }
     }
 }
