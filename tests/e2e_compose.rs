@@ -566,3 +566,104 @@ fn weather_and_environments_on_docker_compose_1_29() {
     }
     environments_side_by_side(&compose, scratch.path());
 }
+
+/// curl against the TLS stack: `-s`, the stack's own CA file, and what is asked for.
+fn curl(ca: &Path, args: &[&str]) -> String {
+    let out = Command::new("curl")
+        .args(["-s", "--max-time", "10", "--cacert"])
+        .arg(ca)
+        .args(args)
+        .output()
+        .expect("curl runs");
+    common::text(&out.stdout)
+}
+
+/// Whether a TLS handshake with exactly this protocol version succeeds (openssl's client, its own
+/// floor lowered so that a refusal is the server's).
+fn handshake(port: u16, version: &str) -> bool {
+    let out = Command::new("openssl")
+        .args(["s_client", "-connect", &format!("127.0.0.1:{port}"), version])
+        .args(["-cipher", "DEFAULT:@SECLEVEL=0", "-servername", "localhost"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("openssl runs");
+    out.status.success() && common::text(&out.stdout).contains("BEGIN CERTIFICATE")
+}
+
+#[test]
+fn https_gateway_on_compose_v5() {
+    let Some((_engine, compose)) = setup(true) else {
+        return;
+    };
+    if Command::new("curl").arg("--version").output().is_err()
+        || Command::new("openssl").arg("version").output().is_err()
+    {
+        common::skip_or_fail("curl and openssl are needed for the HTTPS end-to-end test");
+        return;
+    }
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path().join("tls");
+    common::copy_dir(&common::root().join("tests/e2e/tls"), &dir);
+    let stack = Stack::up(&compose, &dir.join("stack.toml"), &dir.join("dist"), &[]);
+    stack.wait_ready(&["stackc-probe"], Duration::from_mins(5));
+    // init-secrets.sh made the certificate; clients trust it by this file.
+    let ca = stack.dir.join("secrets/stackc-gateway.crt");
+    let started = Instant::now();
+    let page = loop {
+        let page = curl(&ca, &["-i", "https://localhost:18443/index.html"]);
+        if page.contains("hello over tls") || started.elapsed() > Duration::from_mins(1) {
+            break page;
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    };
+    assert!(page.contains("hello over tls"), "{page}\n{}", stack.logs());
+    assert!(
+        page.to_ascii_lowercase()
+            .contains("strict-transport-security: max-age=15552000"),
+        "{page}"
+    );
+    // HTTP/2 is offered over TLS.
+    let version = curl(
+        &ca,
+        &["--http2", "-o", "/dev/null", "-w", "%{http_version}", "https://localhost:18443/"],
+    );
+    assert_eq!(version, "2");
+    // Plain HTTP is redirected, path and query kept, with a status that keeps the method.
+    let redirect = curl(
+        &ca,
+        &["-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", "http://localhost:18097/a/b?c=1"],
+    );
+    assert_eq!(redirect, "308 https://localhost:18443/a/b?c=1");
+    // CORS still answered over HTTPS, preflight included.
+    let cors = curl(
+        &ca,
+        &["-i", "-H", "Origin: https://web.example.test", "https://localhost:18443/"],
+    )
+    .to_ascii_lowercase();
+    assert!(
+        cors.contains("access-control-allow-origin: https://web.example.test"),
+        "{cors}"
+    );
+    let preflight = curl(
+        &ca,
+        &[
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "-X",
+            "OPTIONS",
+            "-H",
+            "Origin: https://web.example.test",
+            "-H",
+            "Access-Control-Request-Method: GET",
+            "https://localhost:18443/",
+        ],
+    );
+    assert_eq!(preflight, "204");
+    // TLS 1.2 and 1.3 only.
+    assert!(handshake(18443, "-tls1_2"), "TLS 1.2 refused");
+    assert!(handshake(18443, "-tls1_3"), "TLS 1.3 refused");
+    assert!(!handshake(18443, "-tls1_1"), "TLS 1.1 accepted");
+    assert!(!handshake(18443, "-tls1"), "TLS 1.0 accepted");
+}

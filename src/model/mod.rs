@@ -450,10 +450,31 @@ pub struct Gateway {
     pub port: Port,
     pub host: Option<String>,
     pub cors: Option<Cors>,
+    pub tls: Option<Tls>,
 }
 
 impl Gateway {
     pub const DEFAULT_PORT: u16 = 80;
+    pub const DEFAULT_TLS_PORT: u16 = 443;
+}
+
+/// HTTPS on the gateway; each target uses the certificate source it can.
+#[derive(Debug, Clone)]
+pub struct Tls {
+    /// Compose: made by `init-secrets.sh`.
+    pub self_signed: bool,
+    /// Compose: `<secret>.crt`/`.key` files; Kubernetes: the TLS Secret.
+    pub secret: Option<SecretName>,
+    /// Kubernetes: the cert-manager `ClusterIssuer`.
+    pub issuer: Option<String>,
+    /// ECS: the ACM certificate.
+    pub certificate_arn: Option<String>,
+    pub redirect: bool,
+    pub hsts: Option<Duration>,
+    /// Compose: the published HTTPS port.
+    pub port: Port,
+    /// Where `[gateway.tls]` is, for what a target reports about it.
+    pub span: std::ops::Range<usize>,
 }
 
 #[derive(Debug, Clone)]

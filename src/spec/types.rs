@@ -214,6 +214,33 @@ pub struct GatewaySpec {
     /// Kubernetes ingress host, ALB host condition.
     pub host: Option<Sp<String>>,
     pub cors: Option<Sp<CorsSpec>>,
+    /// HTTPS on the entry point: where each target gets its certificate, redirect, HSTS.
+    pub tls: Option<Sp<TlsSpec>>,
+}
+
+/// `[gateway.tls]`: each target takes the certificate source it can use, so one spec (or one
+/// environment per target) serves Compose, Kubernetes and ECS.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct TlsSpec {
+    /// `false` turns TLS off (in an environment whose base has it). Default true.
+    pub enabled: Option<Sp<bool>>,
+    /// Compose: a self-signed certificate for `host` and localhost, made once by `init-secrets.sh`.
+    pub self_signed: Option<Sp<bool>>,
+    /// A certificate you provide: Compose reads `<secret>.crt` and `<secret>.key` from its secrets
+    /// folder; Kubernetes uses the `kubernetes.io/tls` Secret of this name.
+    pub secret: Option<Sp<String>>,
+    /// Kubernetes: cert-manager issues the Secret from this `ClusterIssuer`.
+    pub issuer: Option<Sp<String>>,
+    /// ECS: the ACM certificate of the HTTPS listener (`arn:aws:acm:<region>:<account>:certificate/<id>`).
+    pub certificate_arn: Option<Sp<String>>,
+    /// HTTP requests are redirected to HTTPS. Default true.
+    pub redirect: Option<Sp<bool>>,
+    /// `Strict-Transport-Security` max-age, e.g. "365d". Default: no HSTS header.
+    pub hsts: Option<Sp<String>>,
+    /// Compose: the published HTTPS host port. Default 443.
+    #[schemars(range(min = 1, max = 65535))]
+    pub port: Option<Sp<i64>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]

@@ -9,6 +9,7 @@ pub mod fit;
 pub mod images;
 pub mod kubernetes;
 pub mod mount_limits;
+pub mod tls_limits;
 pub mod outputs;
 pub mod ports;
 pub mod probe;

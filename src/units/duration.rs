@@ -68,6 +68,8 @@ impl FromStr for Duration {
                 "s" => 1_000,
                 "m" => 60_000,
                 "h" => 3_600_000,
+                // Days, for long spans such as HSTS; written back in hours, as Docker reads them.
+                "d" => 86_400_000,
                 _ => return Err(bad()),
             };
             rest = &rest[unit_len..];

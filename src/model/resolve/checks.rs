@@ -145,6 +145,26 @@ pub fn host_name(host: &str) -> Result<(), String> {
     }
 }
 
+/// An ACM certificate ARN: `arn:<partition>:acm:<region>:<12-digit account>:certificate/<id>`.
+#[must_use]
+pub fn acm_certificate_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [arn_, partition, service, region, account, resource] = parts.as_slice() else {
+        return false;
+    };
+    let word = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    *arn_ == "arn"
+        && partition.starts_with("aws")
+        && word(partition)
+        && *service == "acm"
+        && word(region)
+        && account.len() == 12
+        && account.bytes().all(|b| b.is_ascii_digit())
+        && resource.strip_prefix("certificate/").is_some_and(|id| {
+            !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
 /// A CORS origin: `*`, or `scheme://host[:port]` with no path.
 pub fn cors_origin(origin: &str) -> Result<(), String> {
     if origin == "*" {

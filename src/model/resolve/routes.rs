@@ -5,9 +5,9 @@ use std::ops::Range;
 
 use super::{Entity, Resolver, checks, names};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::{Cors, Gateway, Route};
-use crate::spec::{CorsSpec, RouteSpec, Sp};
-use crate::units::{Duration, Port};
+use crate::model::{Cors, Gateway, Route, Tls};
+use crate::spec::{CorsSpec, RouteSpec, Sp, TlsSpec};
+use crate::units::{Duration, Port, SecretName};
 
 impl Resolver<'_> {
     pub(super) fn routes_and_gateway(&mut self) -> (Vec<Route>, Option<Gateway>) {
@@ -157,7 +157,114 @@ impl Resolver<'_> {
             Some(c) => Some(self.cors(c)?),
             None => None,
         };
-        Some(Gateway { port, host, cors })
+        let tls = match spec.and_then(|g| g.tls.as_ref()) {
+            Some(t) => self.tls(t, port)?,
+            None => None,
+        };
+        Some(Gateway {
+            port,
+            host,
+            cors,
+            tls,
+        })
+    }
+
+    /// `[gateway.tls]`: `None` inside when turned off. Each target checks for its own source.
+    fn tls(&mut self, spec: &Sp<TlsSpec>, http: Port) -> Option<Option<Tls>> {
+        let enabled = spec.enabled.as_ref().is_none_or(|e| *e.get());
+        if !enabled {
+            let mut ok = true;
+            for (key, set) in [
+                ("redirect", spec.redirect.as_ref().filter(|r| *r.get()).map(Sp::span)),
+                ("hsts", spec.hsts.as_ref().map(Sp::span)),
+            ] {
+                if let Some(span) = set {
+                    ok = false;
+                    self.push(
+                        Diagnostic::error(Code::InvalidTls, format!("`{key}` needs TLS, which is turned off"))
+                            .at(span, format!("{key} without TLS"))
+                            .help("remove it, or turn TLS on (`enabled = true`, with a certificate source)"),
+                    );
+                }
+            }
+            return ok.then_some(None);
+        }
+        let self_signed = spec.self_signed.as_ref().is_some_and(|s| *s.get());
+        if !self_signed
+            && spec.secret.is_none()
+            && spec.issuer.is_none()
+            && spec.certificate_arn.is_none()
+        {
+            self.push(
+                Diagnostic::error(Code::InvalidTls, "TLS needs a certificate source")
+                    .at(spec.span(), "no certificate")
+                    .help("Compose: `self_signed = true` or `secret = \"<name>\"` (files <name>.crt and <name>.key); Kubernetes: `secret` (a TLS Secret) or `issuer` (cert-manager); ECS: `certificate_arn` (ACM)"),
+            );
+            return None;
+        }
+        let mut ok = true;
+        let secret = match &spec.secret {
+            Some(s) => match s.get().parse::<SecretName>() {
+                Ok(name) => Some(name),
+                Err(why) => {
+                    ok = false;
+                    self.error(Code::InvalidTls, why, s.span(), "invalid secret name");
+                    None
+                }
+            },
+            None => None,
+        };
+        // A ClusterIssuer is named like a Secret (a DNS subdomain).
+        if let Some(issuer) = &spec.issuer
+            && let Err(why) = issuer.get().parse::<SecretName>()
+        {
+            ok = false;
+            self.error(Code::InvalidTls, why, issuer.span(), "invalid issuer name");
+        }
+        if let Some(arn) = &spec.certificate_arn
+            && !checks::acm_certificate_arn(arn.get())
+        {
+            ok = false;
+            self.push(
+                Diagnostic::error(
+                    Code::InvalidTls,
+                    format!("`{}` is not an ACM certificate ARN", arn.get().escape_debug()),
+                )
+                .at(arn.span(), "not arn:aws:acm:…:certificate/…")
+                .help("the form is `arn:aws:acm:<region>:<12-digit account>:certificate/<id>` (ACM console, or `aws acm list-certificates`)"),
+            );
+        }
+        let hsts = match &spec.hsts {
+            Some(h) => Some(self.parse::<Duration>(h, Code::InvalidDuration, "duration")?),
+            None => None,
+        };
+        let port = match &spec.port {
+            Some(p) => self.port(p)?,
+            None => Port::try_from(i64::from(Gateway::DEFAULT_TLS_PORT)).expect("valid default"),
+        };
+        if port == http {
+            ok = false;
+            self.push(
+                Diagnostic::error(
+                    Code::DuplicatePort,
+                    format!("the gateway's HTTPS port {port} is also its HTTP port"),
+                )
+                .at(spec.port.as_ref().map_or(spec.span(), Sp::span), "same port")
+                .help("give `[gateway] port` and `[gateway.tls] port` different host ports"),
+            );
+        }
+        ok.then(|| {
+            Some(Tls {
+                self_signed,
+                secret,
+                issuer: spec.issuer.as_ref().map(|i| i.get().clone()),
+                certificate_arn: spec.certificate_arn.as_ref().map(|a| a.get().clone()),
+                redirect: spec.redirect.as_ref().is_none_or(|r| *r.get()),
+                hsts,
+                port,
+                span: spec.span(),
+            })
+        })
     }
 
     fn cors(&mut self, spec: &Sp<CorsSpec>) -> Option<Cors> {

@@ -14,6 +14,51 @@ use crate::units::Port;
 pub const SERVICE: &str = "stackc-gateway";
 pub const CONFIG: &str = "compose/gateway/nginx.conf";
 const LISTEN: u16 = 8080;
+/// Where nginx (not root) serves HTTPS inside its container; published on the TLS port.
+const TLS_LISTEN: u16 = 8443;
+
+/// The certificate and key files of the gateway's HTTPS, as compose secrets (`/run/secrets/<name>`).
+#[derive(Debug, Clone, Serialize)]
+pub struct TlsFiles {
+    pub certificate: String,
+    pub key: String,
+    /// Made by `init-secrets.sh` (self-signed) rather than written by the user.
+    pub self_signed: bool,
+    /// The names the self-signed certificate is for.
+    pub hosts: Vec<String>,
+}
+
+/// The secret files of the gateway's TLS, when it has TLS that Compose can serve.
+#[must_use]
+pub fn tls_files(gateway: &Gateway) -> Option<TlsFiles> {
+    let tls = gateway.tls.as_ref()?;
+    // A secret the user provides wins over a made-up certificate.
+    let (base, self_signed) = match (&tls.secret, tls.self_signed) {
+        (Some(secret), _) => (secret.to_string(), false),
+        (None, true) => ("stackc-gateway".to_owned(), true),
+        (None, false) => return None,
+    };
+    let mut hosts: Vec<String> = gateway.host.iter().cloned().collect();
+    hosts.push("localhost".into());
+    Some(TlsFiles {
+        certificate: format!("{base}.crt"),
+        key: format!("{base}.key"),
+        self_signed,
+        hosts,
+    })
+}
+
+#[derive(Serialize)]
+struct TlsView {
+    listen: u16,
+    certificate: String,
+    key: String,
+    redirect: bool,
+    /// `:<port>` in the redirect's URL, empty for 443.
+    port_suffix: String,
+    /// The quoted `Strict-Transport-Security` value, empty without HSTS.
+    hsts: String,
+}
 
 #[derive(Serialize)]
 struct RouteView {
@@ -106,10 +151,30 @@ pub fn config(compiled: &Compiled, spec_file: &str) -> String {
                 .iter()
                 .any(|v| v.contains(DOLLAR))
         });
+    let tls = model.gateway.as_ref().and_then(|g| {
+        let files = tls_files(g)?;
+        let tls = g.tls.as_ref()?;
+        Some(TlsView {
+            listen: TLS_LISTEN,
+            certificate: word(&format!("/run/secrets/{}", files.certificate), Reads::Literally),
+            key: word(&format!("/run/secrets/{}", files.key), Reads::Literally),
+            redirect: tls.redirect,
+            port_suffix: if tls.port.get() == 443 {
+                String::new()
+            } else {
+                format!(":{}", tls.port)
+            },
+            hsts: tls
+                .hsts
+                .map(|d| quoted(&format!("max-age={}", d.as_secs_ceil()), Reads::Literally))
+                .unwrap_or_default(),
+        })
+    });
     templates::render(
         "nginx.conf.j2",
         minijinja::context! {
             spec_file,
+            tls => Value::from(Serde(&tls)),
             stack => model.name.as_str(),
             listen => LISTEN,
             dollar,
@@ -214,7 +279,18 @@ pub fn service(compiled: &Compiled, gateway: &Gateway) -> Service {
         image: Some(images::NGINX.to_owned()),
         command: Some(["nginx", "-g", "daemon off;"].map(str::to_owned).to_vec()),
         user: Some("10001:10001".into()),
-        ports: vec![format!("{}:{LISTEN}", gateway.port)],
+        ports: std::iter::once(format!("{}:{LISTEN}", gateway.port))
+            .chain(
+                gateway
+                    .tls
+                    .as_ref()
+                    .filter(|_| tls_files(gateway).is_some())
+                    .map(|t| format!("{}:{TLS_LISTEN}", t.port)),
+            )
+            .collect(),
+        secrets: tls_files(gateway)
+            .map(|f| vec![f.certificate, f.key])
+            .unwrap_or_default(),
         volumes: vec![
             VolumeMount::Short("./gateway/nginx.conf:/etc/nginx/nginx.conf:ro".to_owned()),
             VolumeMount::Short(format!("{PROBE_VOLUME}:/stackc:ro")),

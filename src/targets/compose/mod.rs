@@ -37,6 +37,10 @@ impl Target for Compose {
         "compose"
     }
 
+    fn unsupported(&self, compiled: &Compiled) -> Vec<crate::diagnostics::Diagnostic> {
+        crate::targets::tls_limits::compose(compiled)
+    }
+
     /// The secret files `init-secrets.sh` and the user write: never stackc's to touch.
     fn private_folders(&self) -> Vec<String> {
         vec!["compose/secrets".to_owned()]
@@ -134,7 +138,18 @@ impl Target for Compose {
             file.networks
                 .insert(DATA_NETWORK.into(), Network { internal: true });
         }
-        for name in secrets.names() {
+        let tls = model.gateway.as_ref().and_then(gateway::tls_files);
+        if let Some(files) = &tls
+            && !files.self_signed
+        {
+            secrets.user.insert(files.certificate.clone());
+            secrets.user.insert(files.key.clone());
+        }
+        let made = tls
+            .iter()
+            .filter(|f| f.self_signed)
+            .flat_map(|f| [f.certificate.clone(), f.key.clone()]);
+        for name in secrets.names().into_iter().chain(made) {
             file.secrets.insert(
                 name.clone(),
                 Secret {
@@ -153,7 +168,7 @@ impl Target for Compose {
                 .as_deref()
                 .map(|e| format!(" with --env {e}"))
                 .unwrap_or_default(),
-            if secrets.names().is_empty() {
+            if file.secrets.is_empty() {
                 ""
             } else {
                 "sh init-secrets.sh && "
@@ -165,7 +180,7 @@ impl Target for Compose {
             "compose/.env".into(),
             format!("COMPOSE_PROJECT_NAME={}\n", model.targets.compose.project),
         );
-        if let Some(script) = secrets::script(&secrets, &ctx.spec_file) {
+        if let Some(script) = secrets::script(&secrets, tls.as_ref(), &ctx.spec_file) {
             artifacts.insert("compose/init-secrets.sh".into(), script);
             artifacts.insert(
                 "compose/.gitignore".into(),

@@ -8,10 +8,29 @@ use crate::targets::outputs::{Resolved, SecretLedger};
 use crate::targets::templates;
 
 /// The `init-secrets.sh` script for the ledger's secrets, if there are any.
-pub fn script(ledger: &SecretLedger, spec_file: &str) -> Option<String> {
-    if ledger.names().is_empty() {
+pub fn script(
+    ledger: &SecretLedger,
+    tls: Option<&super::gateway::TlsFiles>,
+    spec_file: &str,
+) -> Option<String> {
+    if ledger.names().is_empty() && tls.is_none() {
         return None;
     }
+    // The self-signed certificate's names, as openssl's `subjectAltName` (one shell word).
+    let certificate = tls.map(|t| Certificate {
+        certificate: crate::targets::shell::word(&t.certificate),
+        key: crate::targets::shell::word(&t.key),
+        self_signed: t.self_signed,
+        subject: crate::targets::shell::word(&format!("/CN={}", t.hosts[0])),
+        names: crate::targets::shell::word(
+            &t.hosts
+                .iter()
+                .map(|h| format!("DNS:{h}"))
+                .chain(std::iter::once("IP:127.0.0.1".to_owned()))
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+    });
     let derived: Vec<Derived> = ledger
         .derived
         .iter()
@@ -27,8 +46,18 @@ pub fn script(ledger: &SecretLedger, spec_file: &str) -> Option<String> {
             generated => minijinja::Value::from(minijinja::value::Serde(&ledger.generated)),
             derived => minijinja::Value::from(minijinja::value::Serde(&derived)),
             required => minijinja::Value::from(minijinja::value::Serde(&ledger.user)),
+            tls => minijinja::Value::from(minijinja::value::Serde(&certificate)),
         },
     ))
+}
+
+#[derive(Serialize)]
+struct Certificate {
+    certificate: String,
+    key: String,
+    self_signed: bool,
+    subject: String,
+    names: String,
 }
 
 #[derive(Serialize)]

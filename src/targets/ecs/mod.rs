@@ -205,6 +205,7 @@ impl Target for EcsTarget {
     fn unsupported(&self, compiled: &Compiled) -> Vec<crate::diagnostics::Diagnostic> {
         let mut out = crate::targets::mount_limits::host_paths(compiled, "ECS");
         out.extend(configs::unsupported(compiled));
+        out.extend(crate::targets::tls_limits::ecs(compiled));
         out
     }
 

@@ -129,7 +129,9 @@ impl Target for Kubernetes {
     }
 
     fn unsupported(&self, compiled: &Compiled) -> Vec<crate::diagnostics::Diagnostic> {
-        crate::targets::mount_limits::host_paths(compiled, "Kubernetes")
+        let mut out = crate::targets::mount_limits::host_paths(compiled, "Kubernetes");
+        out.extend(crate::targets::tls_limits::kubernetes(compiled));
+        out
     }
 
     fn notes(&self, compiled: &Compiled) -> Vec<String> {
@@ -271,6 +273,17 @@ impl Kubernetes {
                 "kubernetes: strip_prefix and CORS use ingress-nginx annotations, which the `{}` ingress class may ignore",
                 k.ingress_class.as_deref().unwrap_or_default()
             ));
+        }
+        if let Some(tls) = &gateway.tls {
+            if let Some((name, namespace)) = &k.gateway {
+                notes.push(format!(
+                    "kubernetes: TLS is terminated by the Gateway `{name}`{}: give its HTTPS listener `certificateRefs` to the Secret `{}` (and the redirect, HSTS) — the HTTPRoute cannot",
+                    namespace.as_deref().map(|n| format!(" in `{n}`")).unwrap_or_default(),
+                    tls.secret.as_ref().map_or_else(|| format!("{}-tls", model.name), ToString::to_string),
+                ));
+            } else if tls.hsts.is_some() {
+                notes.push("kubernetes: HSTS is the ingress controller's setting (ingress-nginx sends a one-year header on TLS hosts by default), not the Ingress's".into());
+            }
         }
         notes
     }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::networking::v1::{
     HTTPIngressPath, HTTPIngressRuleValue, IPBlock, Ingress, IngressBackend, IngressRule,
-    IngressServiceBackend, IngressSpec, NetworkPolicy, NetworkPolicyEgressRule,
+    IngressServiceBackend, IngressSpec, IngressTLS, NetworkPolicy, NetworkPolicyEgressRule,
     NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec,
     ServiceBackendPort,
 };
@@ -21,6 +21,34 @@ use crate::targets::outputs::served_ports;
 use crate::units::{Name, Port};
 
 /// ingress-nginx annotations for CORS, when the gateway has CORS.
+/// The TLS Secret of the gateway's Ingresses: the user's, or the one cert-manager issues into
+/// (`<stack>-tls`).
+fn tls_secret(compiled: &Compiled) -> Option<String> {
+    let model = &compiled.model;
+    let tls = model.gateway.as_ref()?.tls.as_ref()?;
+    match (&tls.secret, &tls.issuer) {
+        (Some(secret), _) => Some(secret.to_string()),
+        (None, Some(_)) => Some(format!("{}-tls", model.name)),
+        (None, None) => None,
+    }
+}
+
+/// ingress-nginx redirects to HTTPS by default once an Ingress has TLS: said explicitly, as the spec
+/// asks. cert-manager's issuer goes on one Ingress only (each would claim the same Certificate).
+fn tls_annotations(compiled: &Compiled, first: bool) -> BTreeMap<String, String> {
+    let Some(tls) = compiled.model.gateway.as_ref().and_then(|g| g.tls.as_ref()) else {
+        return BTreeMap::new();
+    };
+    let mut out = BTreeMap::from([(
+        "nginx.ingress.kubernetes.io/ssl-redirect".to_owned(),
+        tls.redirect.to_string(),
+    )]);
+    if let Some(issuer) = tls.issuer.as_ref().filter(|_| first) {
+        out.insert("cert-manager.io/cluster-issuer".to_owned(), issuer.clone());
+    }
+    out
+}
+
 fn cors_annotations(compiled: &Compiled) -> BTreeMap<String, String> {
     let Some(cors) = compiled
         .model
@@ -62,8 +90,10 @@ pub fn ingresses(compiled: &Compiled) -> Vec<Ingress> {
     if model.targets.kubernetes.gateway.is_some() {
         return Vec::new(); // routed by an HTTPRoute instead
     }
-    let make =
-        |name: String, routes: Vec<(&Route, String, &str)>, extra: BTreeMap<String, String>| {
+    let make = |name: String,
+                routes: Vec<(&Route, String, &str)>,
+                extra: BTreeMap<String, String>,
+                first: bool| {
             let paths = routes
                 .into_iter()
                 .map(|(route, path, kind)| HTTPIngressPath {
@@ -88,6 +118,7 @@ pub fn ingresses(compiled: &Compiled) -> Vec<Ingress> {
                 })
                 .collect();
             let mut annotations = cors_annotations(compiled);
+            annotations.extend(tls_annotations(compiled, first));
             annotations.extend(extra);
             let mut metadata = meta(model, &name, "gateway");
             metadata.annotations = (!annotations.is_empty()).then_some(annotations);
@@ -99,6 +130,12 @@ pub fn ingresses(compiled: &Compiled) -> Vec<Ingress> {
                         host: gateway.host.clone(),
                         http: Some(HTTPIngressRuleValue { paths }),
                     }]),
+                    tls: tls_secret(compiled).map(|secret| {
+                        vec![IngressTLS {
+                            hosts: gateway.host.clone().map(|h| vec![h]),
+                            secret_name: Some(secret),
+                        }]
+                    }),
                     ..IngressSpec::default()
                 }),
                 ..Ingress::default()
@@ -112,7 +149,7 @@ pub fn ingresses(compiled: &Compiled) -> Vec<Ingress> {
         .map(|r| (r, r.prefix.clone(), "Prefix"))
         .collect();
     if !plain.is_empty() {
-        out.push(make(model.name.to_string(), plain, BTreeMap::new()));
+        out.push(make(model.name.to_string(), plain, BTreeMap::new(), true));
     }
     let stripped: Vec<&Route> = model
         .routes
@@ -148,10 +185,13 @@ pub fn ingresses(compiled: &Compiled) -> Vec<Ingress> {
         } else {
             format!("{}-{}", model.name, route.service)
         };
+        // The issuer goes on the first Ingress made: the plain one, or this when there is none.
+        let first = out.is_empty();
         out.push(make(
             name,
             vec![(route, path, "ImplementationSpecific")],
             annotations,
+            first,
         ));
     }
     out
