@@ -582,7 +582,12 @@ fn curl(ca: &Path, args: &[&str]) -> String {
 /// floor lowered so that a refusal is the server's).
 fn handshake(port: u16, version: &str) -> bool {
     let out = Command::new("openssl")
-        .args(["s_client", "-connect", &format!("127.0.0.1:{port}"), version])
+        .args([
+            "s_client",
+            "-connect",
+            &format!("127.0.0.1:{port}"),
+            version,
+        ])
         .args(["-cipher", "DEFAULT:@SECLEVEL=0", "-servername", "localhost"])
         .stdin(std::process::Stdio::null())
         .output()
@@ -625,19 +630,37 @@ fn https_gateway_on_compose_v5() {
     // HTTP/2 is offered over TLS.
     let version = curl(
         &ca,
-        &["--http2", "-o", "/dev/null", "-w", "%{http_version}", "https://localhost:18443/"],
+        &[
+            "--http2",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_version}",
+            "https://localhost:18443/",
+        ],
     );
     assert_eq!(version, "2");
     // Plain HTTP is redirected, path and query kept, with a status that keeps the method.
     let redirect = curl(
         &ca,
-        &["-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", "http://localhost:18097/a/b?c=1"],
+        &[
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code} %{redirect_url}",
+            "http://localhost:18097/a/b?c=1",
+        ],
     );
     assert_eq!(redirect, "308 https://localhost:18443/a/b?c=1");
     // CORS still answered over HTTPS, preflight included.
     let cors = curl(
         &ca,
-        &["-i", "-H", "Origin: https://web.example.test", "https://localhost:18443/"],
+        &[
+            "-i",
+            "-H",
+            "Origin: https://web.example.test",
+            "https://localhost:18443/",
+        ],
     )
     .to_ascii_lowercase();
     assert!(

@@ -9,13 +9,13 @@ pub mod fit;
 pub mod images;
 pub mod kubernetes;
 pub mod mount_limits;
-pub mod tls_limits;
 pub mod outputs;
 pub mod ports;
 pub mod probe;
 pub mod regex;
 pub mod shell;
 mod templates;
+pub mod tls_limits;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};

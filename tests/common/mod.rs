@@ -75,7 +75,8 @@ pub fn build_target(spec: &Path, target: &str, env: Option<&str>, out: &Path) ->
 
 /// The deployments of a spec (the base, `None`, and each environment) that the ECS target builds. A
 /// deployment ECS cannot run may only be refused for mounting host folders (a laptop's base whose
-/// cluster environment uses volumes, like `flead`); any other failure fails the test, and so does a
+/// cluster environment uses volumes, like `flead`) or for TLS (`manager`'s prod); any other failure
+/// fails the test, and so does a
 /// spec with no deployable environment at all.
 pub fn ecs_deployments(spec: &Path) -> Vec<Option<String>> {
     let scratch = tempfile::tempdir().unwrap();
@@ -85,8 +86,11 @@ pub fn ecs_deployments(spec: &Path) -> Vec<Option<String>> {
             let out = scratch.path().join(env.as_deref().unwrap_or("base"));
             let run = build_target(spec, "ecs", env.as_deref(), &out);
             let said = text(&run.stderr);
+            // HTTPS on the load balancer is not built yet (issue 17): refused, never plain HTTP.
             assert!(
-                run.status.success() || said.contains("stackc::unsupported-mount"),
+                run.status.success()
+                    || said.contains("stackc::unsupported-mount")
+                    || said.contains("stackc::invalid-tls"),
                 "{} {env:?}: {said}",
                 spec.display()
             );

@@ -152,7 +152,11 @@ pub fn acm_certificate_arn(arn: &str) -> bool {
     let [arn_, partition, service, region, account, resource] = parts.as_slice() else {
         return false;
     };
-    let word = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let word = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
     *arn_ == "arn"
         && partition.starts_with("aws")
         && word(partition)

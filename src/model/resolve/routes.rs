@@ -158,7 +158,7 @@ impl Resolver<'_> {
             None => None,
         };
         let tls = match spec.and_then(|g| g.tls.as_ref()) {
-            Some(t) => self.tls(t, port)?,
+            Some(t) => self.tls(t)?,
             None => None,
         };
         Some(Gateway {
@@ -170,12 +170,15 @@ impl Resolver<'_> {
     }
 
     /// `[gateway.tls]`: `None` inside when turned off. Each target checks for its own source.
-    fn tls(&mut self, spec: &Sp<TlsSpec>, http: Port) -> Option<Option<Tls>> {
+    fn tls(&mut self, spec: &Sp<TlsSpec>) -> Option<Option<Tls>> {
         let enabled = spec.enabled.as_ref().is_none_or(|e| *e.get());
         if !enabled {
             let mut ok = true;
             for (key, set) in [
-                ("redirect", spec.redirect.as_ref().filter(|r| *r.get()).map(Sp::span)),
+                (
+                    "redirect",
+                    spec.redirect.as_ref().filter(|r| *r.get()).map(Sp::span),
+                ),
                 ("hsts", spec.hsts.as_ref().map(Sp::span)),
             ] {
                 if let Some(span) = set {
@@ -234,6 +237,18 @@ impl Resolver<'_> {
                 .help("the form is `arn:aws:acm:<region>:<12-digit account>:certificate/<id>` (ACM console, or `aws acm list-certificates`)"),
             );
         }
+        // A target the spec configures needs its own source (Compose and Kubernetes, always
+        // available, are checked when they build; ECS is asked for by `[targets.ecs]`).
+        if self.spec.targets.as_ref().is_some_and(|t| t.ecs.is_some())
+            && spec.certificate_arn.is_none()
+        {
+            ok = false;
+            self.push(
+                Diagnostic::error(Code::InvalidTls, "TLS on ECS needs `certificate_arn`")
+                    .at(spec.span(), "no ACM certificate")
+                    .help("the load balancer serves an ACM certificate: add `certificate_arn = \"arn:aws:acm:<region>:<account>:certificate/<id>\"`, or turn TLS off for the environment you deploy to ECS (`enabled = false`)"),
+            );
+        }
         let hsts = match &spec.hsts {
             Some(h) => Some(self.parse::<Duration>(h, Code::InvalidDuration, "duration")?),
             None => None,
@@ -242,17 +257,6 @@ impl Resolver<'_> {
             Some(p) => self.port(p)?,
             None => Port::try_from(i64::from(Gateway::DEFAULT_TLS_PORT)).expect("valid default"),
         };
-        if port == http {
-            ok = false;
-            self.push(
-                Diagnostic::error(
-                    Code::DuplicatePort,
-                    format!("the gateway's HTTPS port {port} is also its HTTP port"),
-                )
-                .at(spec.port.as_ref().map_or(spec.span(), Sp::span), "same port")
-                .help("give `[gateway] port` and `[gateway.tls] port` different host ports"),
-            );
-        }
         ok.then(|| {
             Some(Tls {
                 self_signed,
@@ -367,6 +371,23 @@ impl Resolver<'_> {
                         ));
                     }
                 }
+            }
+        }
+        if let Some(tls) = self
+            .spec
+            .gateway
+            .as_ref()
+            .and_then(|g| g.tls.as_ref())
+            .filter(|t| t.enabled.as_ref().is_none_or(|e| *e.get()))
+            .filter(|_| !self.spec.routes.as_ref().is_none_or(|r| r.get().is_empty()))
+        {
+            match &tls.port {
+                Some(p) => claims.push((*p.get(), p.span(), "the gateway's HTTPS".into())),
+                None => claims.push((
+                    i64::from(Gateway::DEFAULT_TLS_PORT),
+                    tls.span(),
+                    "the gateway's HTTPS (default port 443)".into(),
+                )),
             }
         }
         for (name, s) in &self.spec.services {

@@ -156,7 +156,10 @@ pub fn config(compiled: &Compiled, spec_file: &str) -> String {
         let tls = g.tls.as_ref()?;
         Some(TlsView {
             listen: TLS_LISTEN,
-            certificate: word(&format!("/run/secrets/{}", files.certificate), Reads::Literally),
+            certificate: word(
+                &format!("/run/secrets/{}", files.certificate),
+                Reads::Literally,
+            ),
             key: word(&format!("/run/secrets/{}", files.key), Reads::Literally),
             redirect: tls.redirect,
             port_suffix: if tls.port.get() == 443 {

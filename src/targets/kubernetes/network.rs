@@ -94,53 +94,53 @@ pub fn ingresses(compiled: &Compiled) -> Vec<Ingress> {
                 routes: Vec<(&Route, String, &str)>,
                 extra: BTreeMap<String, String>,
                 first: bool| {
-            let paths = routes
-                .into_iter()
-                .map(|(route, path, kind)| HTTPIngressPath {
-                    path: Some(path),
-                    path_type: kind.to_owned(),
-                    backend: IngressBackend {
-                        service: Some(IngressServiceBackend {
-                            name: model
-                                .targets
-                                .kubernetes
-                                .service_name(&route.service)
-                                .to_string(),
-                            port: Some(ServiceBackendPort {
-                                number: model.services[&route.service]
-                                    .port
-                                    .map(|p| i32::from(p.get())),
-                                ..ServiceBackendPort::default()
-                            }),
+        let paths = routes
+            .into_iter()
+            .map(|(route, path, kind)| HTTPIngressPath {
+                path: Some(path),
+                path_type: kind.to_owned(),
+                backend: IngressBackend {
+                    service: Some(IngressServiceBackend {
+                        name: model
+                            .targets
+                            .kubernetes
+                            .service_name(&route.service)
+                            .to_string(),
+                        port: Some(ServiceBackendPort {
+                            number: model.services[&route.service]
+                                .port
+                                .map(|p| i32::from(p.get())),
+                            ..ServiceBackendPort::default()
                         }),
-                        ..IngressBackend::default()
-                    },
-                })
-                .collect();
-            let mut annotations = cors_annotations(compiled);
-            annotations.extend(tls_annotations(compiled, first));
-            annotations.extend(extra);
-            let mut metadata = meta(model, &name, "gateway");
-            metadata.annotations = (!annotations.is_empty()).then_some(annotations);
-            Ingress {
-                metadata,
-                spec: Some(IngressSpec {
-                    ingress_class_name: model.targets.kubernetes.ingress_class.clone(),
-                    rules: Some(vec![IngressRule {
-                        host: gateway.host.clone(),
-                        http: Some(HTTPIngressRuleValue { paths }),
-                    }]),
-                    tls: tls_secret(compiled).map(|secret| {
-                        vec![IngressTLS {
-                            hosts: gateway.host.clone().map(|h| vec![h]),
-                            secret_name: Some(secret),
-                        }]
                     }),
-                    ..IngressSpec::default()
+                    ..IngressBackend::default()
+                },
+            })
+            .collect();
+        let mut annotations = cors_annotations(compiled);
+        annotations.extend(tls_annotations(compiled, first));
+        annotations.extend(extra);
+        let mut metadata = meta(model, &name, "gateway");
+        metadata.annotations = (!annotations.is_empty()).then_some(annotations);
+        Ingress {
+            metadata,
+            spec: Some(IngressSpec {
+                ingress_class_name: model.targets.kubernetes.ingress_class.clone(),
+                rules: Some(vec![IngressRule {
+                    host: gateway.host.clone(),
+                    http: Some(HTTPIngressRuleValue { paths }),
+                }]),
+                tls: tls_secret(compiled).map(|secret| {
+                    vec![IngressTLS {
+                        hosts: gateway.host.clone().map(|h| vec![h]),
+                        secret_name: Some(secret),
+                    }]
                 }),
-                ..Ingress::default()
-            }
-        };
+                ..IngressSpec::default()
+            }),
+            ..Ingress::default()
+        }
+    };
     let mut out = Vec::new();
     let plain: Vec<_> = model
         .routes
