@@ -30,6 +30,7 @@ pub fn missing_source(
     ]
 }
 
+#[must_use]
 pub fn compose(compiled: &Compiled) -> Vec<Diagnostic> {
     missing_source(
         compiled,
@@ -39,6 +40,7 @@ pub fn compose(compiled: &Compiled) -> Vec<Diagnostic> {
     )
 }
 
+#[must_use]
 pub fn kubernetes(compiled: &Compiled) -> Vec<Diagnostic> {
     missing_source(
         compiled,
@@ -50,6 +52,7 @@ pub fn kubernetes(compiled: &Compiled) -> Vec<Diagnostic> {
 
 /// ECS: the load balancer's HTTPS listener is not built yet (issue 17). Refused, so a gateway that
 /// asks for HTTPS is never deployed as plain HTTP.
+#[must_use]
 pub fn ecs(compiled: &Compiled) -> Vec<Diagnostic> {
     let Some(tls) = compiled.model.gateway.as_ref().and_then(|g| g.tls.as_ref()) else {
         return Vec::new();

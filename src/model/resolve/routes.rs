@@ -158,7 +158,8 @@ impl Resolver<'_> {
             None => None,
         };
         let tls = match spec.and_then(|g| g.tls.as_ref()) {
-            Some(t) => self.tls(t)?,
+            // An invalid `[gateway.tls]` is reported; the spec then builds nothing.
+            Some(t) => self.tls(t),
             None => None,
         };
         Some(Gateway {
@@ -169,11 +170,11 @@ impl Resolver<'_> {
         })
     }
 
-    /// `[gateway.tls]`: `None` inside when turned off. Each target checks for its own source.
-    fn tls(&mut self, spec: &Sp<TlsSpec>) -> Option<Option<Tls>> {
+    /// `[gateway.tls]`: `None` when turned off or invalid (reported). Each target checks for its own
+    /// source.
+    fn tls(&mut self, spec: &Sp<TlsSpec>) -> Option<Tls> {
         let enabled = spec.enabled.as_ref().is_none_or(|e| *e.get());
         if !enabled {
-            let mut ok = true;
             for (key, set) in [
                 (
                     "redirect",
@@ -182,7 +183,6 @@ impl Resolver<'_> {
                 ("hsts", spec.hsts.as_ref().map(Sp::span)),
             ] {
                 if let Some(span) = set {
-                    ok = false;
                     self.push(
                         Diagnostic::error(Code::InvalidTls, format!("`{key}` needs TLS, which is turned off"))
                             .at(span, format!("{key} without TLS"))
@@ -190,7 +190,7 @@ impl Resolver<'_> {
                     );
                 }
             }
-            return ok.then_some(None);
+            return None;
         }
         let self_signed = spec.self_signed.as_ref().is_some_and(|s| *s.get());
         if !self_signed
@@ -257,17 +257,15 @@ impl Resolver<'_> {
             Some(p) => self.port(p)?,
             None => Port::try_from(i64::from(Gateway::DEFAULT_TLS_PORT)).expect("valid default"),
         };
-        ok.then(|| {
-            Some(Tls {
-                self_signed,
-                secret,
-                issuer: spec.issuer.as_ref().map(|i| i.get().clone()),
-                certificate_arn: spec.certificate_arn.as_ref().map(|a| a.get().clone()),
-                redirect: spec.redirect.as_ref().is_none_or(|r| *r.get()),
-                hsts,
-                port,
-                span: spec.span(),
-            })
+        ok.then(|| Tls {
+            self_signed,
+            secret,
+            issuer: spec.issuer.as_ref().map(|i| i.get().clone()),
+            certificate_arn: spec.certificate_arn.as_ref().map(|a| a.get().clone()),
+            redirect: spec.redirect.as_ref().is_none_or(|r| *r.get()),
+            hsts,
+            port,
+            span: spec.span(),
         })
     }
 
