@@ -42,27 +42,48 @@ pub fn compose(compiled: &Compiled) -> Vec<Diagnostic> {
 
 #[must_use]
 pub fn kubernetes(compiled: &Compiled) -> Vec<Diagnostic> {
-    missing_source(
+    let mut out = missing_source(
         compiled,
         "Kubernetes",
         |t| t.secret.is_some() || t.issuer.is_some(),
         "add `secret = \"<name>\"` (a kubernetes.io/tls Secret in the namespace) or `issuer = \"<ClusterIssuer>\"` (cert-manager)",
-    )
+    );
+    let gateway = compiled.model.gateway.as_ref();
+    if let Some(tls) = gateway.and_then(|g| g.tls.as_ref())
+        && tls.issuer.is_some()
+        && gateway.is_some_and(|g| g.host.is_none())
+    {
+        out.push(
+            Diagnostic::error(
+                Code::InvalidTls,
+                "cert-manager issues certificates for host names: `issuer` needs `[gateway] host`",
+            )
+            .at(tls.span.clone(), "an issuer without a host")
+            .help("set `[gateway] host = \"app.example.com\"` (cert-manager skips an Ingress TLS entry without hosts), or give a `secret` you provide"),
+        );
+    }
+    out
 }
 
 /// ECS: the load balancer's HTTPS listener is not built yet (issue 17). Refused, so a gateway that
-/// asks for HTTPS is never deployed as plain HTTP.
+/// asks for HTTPS is never deployed as plain HTTP; without the ACM certificate it would need, the
+/// refusal says that first.
 #[must_use]
 pub fn ecs(compiled: &Compiled) -> Vec<Diagnostic> {
     let Some(tls) = compiled.model.gateway.as_ref().and_then(|g| g.tls.as_ref()) else {
         return Vec::new();
     };
-    vec![
+    let diagnostic = if tls.certificate_arn.is_none() {
+        Diagnostic::error(Code::InvalidTls, "TLS on ECS needs `certificate_arn`")
+            .at(tls.span.clone(), "no ACM certificate")
+            .help("the load balancer serves an ACM certificate: add `certificate_arn = \"arn:aws:acm:<region>:<account>:certificate/<id>\"`, or turn TLS off for the environment you deploy to ECS (`gateway.tls.enabled = false`)")
+    } else {
         Diagnostic::error(
             Code::InvalidTls,
             "stackc cannot put TLS on the ECS load balancer yet: its gateway would be plain HTTP",
         )
         .at(tls.span.clone(), "TLS: Compose and Kubernetes only for now")
-        .help("turn TLS off for the environment you deploy to ECS (`gateway.tls.enabled = false`) and terminate TLS in front of the load balancer, or deploy that environment to Kubernetes"),
-    ]
+        .help("turn TLS off for the environment you deploy to ECS (`gateway.tls.enabled = false`) and terminate TLS in front of the load balancer, or deploy that environment to Kubernetes")
+    };
+    vec![diagnostic]
 }

@@ -170,11 +170,30 @@ impl Resolver<'_> {
         })
     }
 
+    /// Where a table's keys are written: an inline table's own span, or from a `[header]` to the
+    /// next header.
+    fn table_region(&self, span: Range<usize>) -> Range<usize> {
+        if !self.text[span.clone()].starts_with('[') {
+            return span;
+        }
+        let end = self.text[span.end..]
+            .find("\n[")
+            .map_or(self.text.len(), |i| span.end + i);
+        span.start..end
+    }
+
     /// `[gateway.tls]`: `None` when turned off or invalid (reported). Each target checks for its own
     /// source.
     fn tls(&mut self, spec: &Sp<TlsSpec>) -> Option<Tls> {
         let enabled = spec.enabled.as_ref().is_none_or(|e| *e.get());
         if !enabled {
+            // An environment turning off the TLS of its base inherits the base's keys (TOML cannot
+            // unset them): only keys written beside `enabled = false`, in the same table, are errors.
+            let declared = self.table_region(spec.span());
+            let beside = |span: &Range<usize>| declared.contains(&span.start);
+            if !spec.enabled.as_ref().is_some_and(|e| beside(&e.span())) {
+                return None;
+            }
             for (key, set) in [
                 (
                     "redirect",
@@ -182,7 +201,7 @@ impl Resolver<'_> {
                 ),
                 ("hsts", spec.hsts.as_ref().map(Sp::span)),
             ] {
-                if let Some(span) = set {
+                if let Some(span) = set.filter(beside) {
                     self.push(
                         Diagnostic::error(Code::InvalidTls, format!("`{key}` needs TLS, which is turned off"))
                             .at(span, format!("{key} without TLS"))
@@ -235,18 +254,6 @@ impl Resolver<'_> {
                 )
                 .at(arn.span(), "not arn:aws:acm:…:certificate/…")
                 .help("the form is `arn:aws:acm:<region>:<12-digit account>:certificate/<id>` (ACM console, or `aws acm list-certificates`)"),
-            );
-        }
-        // A target the spec configures needs its own source (Compose and Kubernetes, always
-        // available, are checked when they build; ECS is asked for by `[targets.ecs]`).
-        if self.spec.targets.as_ref().is_some_and(|t| t.ecs.is_some())
-            && spec.certificate_arn.is_none()
-        {
-            ok = false;
-            self.push(
-                Diagnostic::error(Code::InvalidTls, "TLS on ECS needs `certificate_arn`")
-                    .at(spec.span(), "no ACM certificate")
-                    .help("the load balancer serves an ACM certificate: add `certificate_arn = \"arn:aws:acm:<region>:<account>:certificate/<id>\"`, or turn TLS off for the environment you deploy to ECS (`enabled = false`)"),
             );
         }
         let hsts = match &spec.hsts {

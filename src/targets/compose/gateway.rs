@@ -39,7 +39,9 @@ pub fn tls_files(gateway: &Gateway) -> Option<TlsFiles> {
         (None, false) => return None,
     };
     let mut hosts: Vec<String> = gateway.host.iter().cloned().collect();
-    hosts.push("localhost".into());
+    if !hosts.iter().any(|h| h == "localhost") {
+        hosts.push("localhost".into());
+    }
     Some(TlsFiles {
         certificate: format!("{base}.crt"),
         key: format!("{base}.key"),

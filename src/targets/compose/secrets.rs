@@ -21,7 +21,15 @@ pub fn script(
         certificate: crate::targets::shell::word(&t.certificate),
         key: crate::targets::shell::word(&t.key),
         self_signed: t.self_signed,
-        subject: crate::targets::shell::word(&format!("/CN={}", t.hosts[0])),
+        // A subject's CN has at most 64 characters; clients match the names of the SAN anyway.
+        subject: crate::targets::shell::word(&format!(
+            "/CN={}",
+            if t.hosts[0].len() <= 64 {
+                t.hosts[0].as_str()
+            } else {
+                "stackc gateway"
+            }
+        )),
         names: crate::targets::shell::word(
             &t.hosts
                 .iter()

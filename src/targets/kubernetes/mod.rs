@@ -186,7 +186,7 @@ impl Target for Kubernetes {
         for ingress in network::ingresses(compiled) {
             files.entry("ingresses.yaml").or_default().push(&ingress);
         }
-        if let Some(route) = network::http_route(compiled) {
+        for route in network::http_routes(compiled) {
             files.entry("httproutes.yaml").or_default().push(&route);
         }
         for policy in network_policies(compiled) {
@@ -268,18 +268,29 @@ impl Kubernetes {
             .ingress_class
             .as_deref()
             .is_none_or(|c| c.contains("nginx"));
-        if k.gateway.is_none() && !nginx && (gateway.cors.is_some() || stripped) {
+        let redirect = gateway.tls.as_ref().is_some_and(|t| t.redirect);
+        if k.gateway.is_none() && !nginx && (gateway.cors.is_some() || stripped || redirect) {
             notes.push(format!(
-                "kubernetes: strip_prefix and CORS use ingress-nginx annotations, which the `{}` ingress class may ignore",
+                "kubernetes: strip_prefix, CORS and the HTTPS redirect use ingress-nginx annotations, which the `{}` ingress class may ignore",
                 k.ingress_class.as_deref().unwrap_or_default()
             ));
         }
         if let Some(tls) = &gateway.tls {
             if let Some((name, namespace)) = &k.gateway {
                 notes.push(format!(
-                    "kubernetes: TLS is terminated by the Gateway `{name}`{}: give its HTTPS listener `certificateRefs` to the Secret `{}` (and the redirect, HSTS) — the HTTPRoute cannot",
+                    "kubernetes: TLS is terminated by the Gateway `{name}`{}: the routes attach to its listener `{}`{}, which needs `certificateRefs` to your certificate's Secret{} (HSTS is the Gateway's too)",
                     namespace.as_deref().map(|n| format!(" in `{n}`")).unwrap_or_default(),
-                    tls.secret.as_ref().map_or_else(|| format!("{}-tls", model.name), ToString::to_string),
+                    network::HTTPS_LISTENER,
+                    if tls.redirect {
+                        format!(", and `{}` redirects to it", network::HTTP_LISTENER)
+                    } else {
+                        String::new()
+                    },
+                    if tls.issuer.is_some() {
+                        " (cert-manager issues it when the Gateway carries the issuer annotation)"
+                    } else {
+                        ""
+                    },
                 ));
             } else if tls.hsts.is_some() {
                 notes.push("kubernetes: HSTS is the ingress controller's setting (ingress-nginx sends a one-year header on TLS hosts by default), not the Ingress's".into());

@@ -239,6 +239,9 @@ fn anywhere() -> NetworkPolicyPeer {
     }
 }
 
+/// The port cert-manager's HTTP-01 solver pods listen on.
+const ACME_SOLVER_PORT: u16 = 8089;
+
 pub fn network_policies(compiled: &Compiled) -> Vec<NetworkPolicy> {
     let model = &compiled.model;
     let policy = |name: &str,
@@ -288,6 +291,39 @@ pub fn network_policies(compiled: &Compiled) -> Vec<NetworkPolicy> {
             }],
         ),
     ];
+    // cert-manager answers ACME HTTP-01 challenges from solver pods it starts in this namespace,
+    // reached through the ingress controller: without this, default-deny keeps the certificate from
+    // ever being issued.
+    if model
+        .gateway
+        .as_ref()
+        .and_then(|g| g.tls.as_ref())
+        .is_some_and(|t| t.issuer.is_some())
+    {
+        out.push(policy(
+            "stackc-allow-acme-solver",
+            LabelSelector {
+                match_labels: Some(
+                    [(
+                        "acme.cert-manager.io/http01-solver".to_owned(),
+                        "true".to_owned(),
+                    )]
+                    .into(),
+                ),
+                ..LabelSelector::default()
+            },
+            vec![NetworkPolicyIngressRule {
+                from: Some(vec![NetworkPolicyPeer {
+                    namespace_selector: Some(namespace(
+                        &model.targets.kubernetes.ingress_namespace,
+                    )),
+                    ..NetworkPolicyPeer::default()
+                }]),
+                ports: Some(vec![tcp(ACME_SOLVER_PORT)]),
+            }],
+            Vec::new(),
+        ));
+    }
     let kinds: BTreeMap<&Name, NodeKind> =
         compiled.graph.nodes().map(|n| (&n.name, n.kind)).collect();
     for node in compiled.graph.nodes() {
@@ -387,10 +423,14 @@ struct HttpRouteSpec {
 }
 
 #[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 struct ParentRef {
     name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     namespace: Option<String>,
+    /// The Gateway listener the route attaches to (`http`/`https` with TLS): else every listener.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    section_name: Option<&'static str>,
 }
 
 #[derive(serde::Serialize)]
@@ -399,6 +439,7 @@ struct RouteRule {
     matches: Vec<RouteMatch>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     filters: Vec<RouteFilter>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     backend_refs: Vec<BackendRef>,
 }
 
@@ -419,7 +460,17 @@ struct PathMatch {
 struct RouteFilter {
     #[serde(rename = "type")]
     kind: &'static str,
-    url_rewrite: UrlRewrite,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url_rewrite: Option<UrlRewrite>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_redirect: Option<RequestRedirect>,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RequestRedirect {
+    scheme: &'static str,
+    status_code: u16,
 }
 
 #[derive(serde::Serialize)]
@@ -441,12 +492,20 @@ struct BackendRef {
     port: u16,
 }
 
-/// The routes as one `HTTPRoute`, when `[targets.kubernetes] gateway` names a Gateway.
+/// The Gateway listeners (by `sectionName`) the routes attach to when the gateway has TLS.
+pub const HTTP_LISTENER: &str = "http";
+pub const HTTPS_LISTENER: &str = "https";
+
+/// The routes as one `HTTPRoute` (and, with TLS, one redirecting HTTP to HTTPS), when `[targets.kubernetes] gateway` names a Gateway.
 #[must_use]
-pub fn http_route(compiled: &Compiled) -> Option<HttpRoute> {
+pub fn http_routes(compiled: &Compiled) -> Vec<HttpRoute> {
     let model = &compiled.model;
-    let (gateway_name, gateway_namespace) = model.targets.kubernetes.gateway.clone()?;
-    let gateway = model.gateway.as_ref()?;
+    let Some((gateway_name, gateway_namespace)) = model.targets.kubernetes.gateway.clone() else {
+        return Vec::new();
+    };
+    let Some(gateway) = model.gateway.as_ref() else {
+        return Vec::new();
+    };
     let rules = model
         .routes
         .iter()
@@ -460,12 +519,13 @@ pub fn http_route(compiled: &Compiled) -> Option<HttpRoute> {
             filters: if route.strip_prefix && route.prefix != "/" {
                 vec![RouteFilter {
                     kind: "URLRewrite",
-                    url_rewrite: UrlRewrite {
+                    url_rewrite: Some(UrlRewrite {
                         path: PathModifier {
                             kind: "ReplacePrefixMatch",
                             replace_prefix_match: "/".into(),
                         },
-                    },
+                    }),
+                    request_redirect: None,
                 }]
             } else {
                 Vec::new()
@@ -480,17 +540,52 @@ pub fn http_route(compiled: &Compiled) -> Option<HttpRoute> {
             }],
         })
         .collect();
-    Some(HttpRoute {
+    let tls = gateway.tls.as_ref();
+    // With TLS the routes are served on the Gateway's `https` listener only, and its `http` listener
+    // redirects (or serves them too, without `redirect`).
+    let parent = |section: Option<&'static str>| ParentRef {
+        name: gateway_name.clone(),
+        namespace: gateway_namespace.clone(),
+        section_name: section,
+    };
+    let hostnames: Vec<String> = gateway.host.iter().cloned().collect();
+    let mut out = vec![HttpRoute {
         api_version: "gateway.networking.k8s.io/v1",
         kind: "HTTPRoute",
         metadata: meta(model, model.name.as_str(), "gateway"),
         spec: HttpRouteSpec {
-            parent_refs: vec![ParentRef {
-                name: gateway_name,
-                namespace: gateway_namespace,
-            }],
-            hostnames: gateway.host.iter().cloned().collect(),
+            parent_refs: vec![parent(tls.filter(|t| t.redirect).map(|_| HTTPS_LISTENER))],
+            hostnames: hostnames.clone(),
             rules,
         },
-    })
+    }];
+    if tls.is_some_and(|t| t.redirect) {
+        out.push(HttpRoute {
+            api_version: "gateway.networking.k8s.io/v1",
+            kind: "HTTPRoute",
+            metadata: meta(model, &format!("{}-https-redirect", model.name), "gateway"),
+            spec: HttpRouteSpec {
+                parent_refs: vec![parent(Some(HTTP_LISTENER))],
+                hostnames,
+                rules: vec![RouteRule {
+                    matches: vec![RouteMatch {
+                        path: PathMatch {
+                            kind: "PathPrefix",
+                            value: "/".into(),
+                        },
+                    }],
+                    filters: vec![RouteFilter {
+                        kind: "RequestRedirect",
+                        url_rewrite: None,
+                        request_redirect: Some(RequestRedirect {
+                            scheme: "https",
+                            status_code: 301,
+                        }),
+                    }],
+                    backend_refs: Vec::new(),
+                }],
+            },
+        });
+    }
+    out
 }
