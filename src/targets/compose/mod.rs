@@ -2,7 +2,7 @@
 //! the gateway's nginx config, a `.env` naming the project, and `init-secrets.sh` beside it.
 
 mod file;
-mod gateway;
+pub(crate) mod gateway;
 mod recovery;
 mod resource;
 mod secrets;
