@@ -26,6 +26,8 @@ pub struct TlsFiles {
     pub self_signed: bool,
     /// The names the self-signed certificate is for.
     pub hosts: Vec<String>,
+    /// The published HTTPS host port.
+    pub port: Port,
 }
 
 /// The secret files of the gateway's TLS, when it has TLS that Compose can serve.
@@ -47,6 +49,7 @@ pub fn tls_files(gateway: &Gateway) -> Option<TlsFiles> {
         key: format!("{base}.key"),
         self_signed,
         hosts,
+        port: tls.port,
     })
 }
 
@@ -280,22 +283,15 @@ fn word(value: &str, reads: Reads) -> String {
 
 pub fn service(compiled: &Compiled, gateway: &Gateway) -> Service {
     let model = &compiled.model;
+    let tls = tls_files(gateway);
     let mut svc = Service {
         image: Some(images::NGINX.to_owned()),
         command: Some(["nginx", "-g", "daemon off;"].map(str::to_owned).to_vec()),
         user: Some("10001:10001".into()),
         ports: std::iter::once(format!("{}:{LISTEN}", gateway.port))
-            .chain(
-                gateway
-                    .tls
-                    .as_ref()
-                    .filter(|_| tls_files(gateway).is_some())
-                    .map(|t| format!("{}:{TLS_LISTEN}", t.port)),
-            )
+            .chain(tls.as_ref().map(|t| format!("{}:{TLS_LISTEN}", t.port)))
             .collect(),
-        secrets: tls_files(gateway)
-            .map(|f| vec![f.certificate, f.key])
-            .unwrap_or_default(),
+        secrets: tls.map(|f| vec![f.certificate, f.key]).unwrap_or_default(),
         volumes: vec![
             VolumeMount::Short("./gateway/nginx.conf:/etc/nginx/nginx.conf:ro".to_owned()),
             VolumeMount::Short(format!("{PROBE_VOLUME}:/stackc:ro")),
