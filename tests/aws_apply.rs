@@ -144,10 +144,11 @@ impl Moto {
         http(self.proxy_port, "POST", "/__proxy/fault", spec);
     }
 
-    /// Runs boto3 code against moto directly (`c(name)` is a client).
-    fn boto(&self, code: &str) {
+    /// Runs boto3 code against moto directly (`c(name)` is a client; `json` is imported), and
+    /// returns what it printed.
+    fn boto(&self, code: &str) -> Vec<u8> {
         let prelude = format!(
-            "import boto3\nc = lambda n: boto3.client(n, endpoint_url='{}', region_name='{REGION}', aws_access_key_id='t', aws_secret_access_key='t')\n",
+            "import boto3, json\nc = lambda n: boto3.client(n, endpoint_url='{}', region_name='{REGION}', aws_access_key_id='t', aws_secret_access_key='t')\n",
             self.direct()
         );
         let out = Command::new(&self.python)
@@ -155,6 +156,12 @@ impl Moto {
             .output()
             .unwrap();
         assert!(out.status.success(), "{}", common::text(&out.stderr));
+        out.stdout
+    }
+
+    /// Runs boto3 code against moto directly and reads what it prints as JSON.
+    fn boto_json(&self, code: &str) -> serde_json::Value {
+        serde_json::from_slice(&self.boto(code)).unwrap()
     }
 
     fn state(&self) -> serde_json::Value {
@@ -1049,9 +1056,14 @@ fn deployment_of(state: &serde_json::Value, env: &str) -> serde_json::Value {
     })
 }
 
-/// A plan with no changes but the rule transforms moto does not keep (see above).
+/// A plan with no changes but the rule transforms moto does not keep (see above); `env` empty:
+/// the base deployment.
 fn clean_on_moto(moto: &Moto, spec: &str, env: &str) {
-    let out = moto.stackc(&["plan", spec, "--env", env, "--format", "json"]);
+    let out = if env.is_empty() {
+        moto.stackc(&["plan", spec, "--format", "json"])
+    } else {
+        moto.stackc(&["plan", spec, "--env", env, "--format", "json"])
+    };
     assert_eq!(out.status.code(), Some(0), "{}", common::text(&out.stderr));
     let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for c in plan["changes"].as_array().unwrap() {
@@ -1280,4 +1292,134 @@ fn environments_deploy_side_by_side_and_data_is_deleted_only_when_allowed() {
     ));
     let said = common::text(&moto.stackc(&["plan", &changed]).stdout);
     assert!(!said.contains("! log-group"), "{said}");
+}
+
+/// Two routes, four host names (two rules a route: a host condition holds three), and `tls`
+/// appended to `[gateway]`.
+fn secure(dir: &Path, file: &str, tls: &str) -> String {
+    spec_file(
+        dir,
+        file,
+        &format!(
+            "[stack]\nname = \"secure\"\n\n[services.web]\nimage = \"nginx:1\"\nport = 80\n\n[services.api]\nimage = \"nginx:1\"\nport = 8080\n\n\
+             [routes]\n\"/\" = \"web\"\n\"/api\" = \"api\"\n\n\
+             [gateway]\nport = 80\nhost = [\"a.example.com\", \"b.example.com\", \"c.example.com\", \"*.d.example.com\"]\n{tls}\n\
+             [targets.ecs]\nregion = \"{REGION}\"\ncluster = \"secure\"\n"
+        ),
+    )
+}
+
+/// The load balancer's listeners as `port protocol`, with what each does, and the ALB group's rules.
+const LISTENERS: &str = "
+elb = c('elbv2')
+lb = elb.describe_load_balancers()['LoadBalancers'][0]['LoadBalancerArn']
+out = {}
+for l in elb.describe_listeners(LoadBalancerArn=lb)['Listeners']:
+    rules = [r for r in elb.describe_rules(ListenerArn=l['ListenerArn'])['Rules'] if not r['IsDefault']]
+    attributes = elb.describe_listener_attributes(ListenerArn=l['ListenerArn'])['Attributes'] if l['Protocol'] == 'HTTPS' else []
+    out[f\"{l['Port']} {l['Protocol']}\"] = {
+        'certificates': [x['CertificateArn'] for x in l.get('Certificates', [])],
+        'policy': l.get('SslPolicy'),
+        'default': l['DefaultActions'][0]['Type'],
+        'redirect': l['DefaultActions'][0].get('RedirectConfig'),
+        'rules': sorted(' '.join(v for cond in r['Conditions'] for v in cond.get('Values', []) + cond.get('PathPatternConfig', {}).get('Values', []) + cond.get('HostHeaderConfig', {}).get('Values', [])) for r in rules),
+        'hsts': [a['Value'] for a in attributes if a['Key'].endswith('strict_transport_security.header_value')],
+    }
+print(json.dumps(out))
+";
+
+/// HTTPS on the load balancer: turning TLS on moves the stack's listener, with its rules, to 443
+/// with the ACM certificate and puts a redirect on 80; every state plans clean; turning it off
+/// moves back; host lists become host conditions of at most three names.
+#[test]
+fn https_listener_with_redirect_applies_replans_clean_and_turns_off() {
+    let Some(moto) = Moto::start() else { return };
+    moto.reset();
+    let dir = tempfile::tempdir().unwrap();
+    let arn = moto.boto_json(
+        "print(json.dumps(c('acm').request_certificate(DomainName='a.example.com')['CertificateArn']))",
+    );
+    let arn = arn.as_str().unwrap().to_owned();
+    let plain = secure(dir.path(), "plain.toml", "");
+    ok(&moto.stackc(&["apply", &plain, "--yes"]), "apply over HTTP");
+    clean_on_moto(&moto, &plain, "");
+    let listeners = moto.boto_json(LISTENERS);
+    assert_eq!(listeners.as_object().unwrap().len(), 1, "{listeners:#}");
+    let http = &listeners["80 HTTP"];
+    assert_eq!(http["default"], "fixed-response", "{listeners:#}");
+    assert_eq!(http["rules"].as_array().unwrap().len(), 4, "{listeners:#}");
+    assert!(
+        http["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r.as_str().unwrap().contains("*.d.example.com")),
+        "{listeners:#}"
+    );
+
+    let tls = format!("\n[gateway.tls]\ncertificate_arn = \"{arn}\"\nhsts = \"365d\"\n");
+    let secured = secure(dir.path(), "secured.toml", &tls);
+    let planned = moto.stackc(&["plan", &secured]);
+    let text = common::text(&planned.stdout);
+    assert!(text.contains("listener/redirect"), "{text}");
+    ok(
+        &moto.stackc(&["apply", &secured, "--yes"]),
+        "apply with TLS",
+    );
+    clean_on_moto(&moto, &secured, "");
+    let listeners = moto.boto_json(LISTENERS);
+    assert_eq!(listeners.as_object().unwrap().len(), 2, "{listeners:#}");
+    let https = &listeners["443 HTTPS"];
+    assert_eq!(
+        https["certificates"],
+        serde_json::json!([arn]),
+        "{listeners:#}"
+    );
+    assert_eq!(https["policy"], "ELBSecurityPolicy-TLS13-1-2-2021-06");
+    assert_eq!(https["rules"].as_array().unwrap().len(), 4, "{listeners:#}");
+    assert_eq!(https["hsts"], serde_json::json!(["max-age=31536000"]));
+    let redirect = &listeners["80 HTTP"];
+    assert_eq!(redirect["default"], "redirect", "{listeners:#}");
+    assert_eq!(redirect["redirect"]["Protocol"], "HTTPS");
+    assert_eq!(redirect["redirect"]["Port"], "443");
+    assert_eq!(redirect["redirect"]["StatusCode"], "HTTP_301");
+    assert_eq!(redirect["rules"], serde_json::json!([]), "{listeners:#}");
+    let state = moto.state();
+    let alb = state["securityGroups"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(k, _)| k.ends_with("alb"))
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    assert_eq!(alb, serde_json::json!(["443 0.0.0.0/0", "80 0.0.0.0/0"]));
+
+    // HSTS dropped from the spec: the header is turned off, not left behind.
+    let no_hsts = secure(
+        dir.path(),
+        "no-hsts.toml",
+        &format!("\n[gateway.tls]\ncertificate_arn = \"{arn}\"\n"),
+    );
+    ok(
+        &moto.stackc(&["apply", &no_hsts, "--yes"]),
+        "apply without HSTS",
+    );
+    clean_on_moto(&moto, &no_hsts, "");
+    let listeners = moto.boto_json(LISTENERS);
+    assert_eq!(listeners["443 HTTPS"]["hsts"], serde_json::json!([""]));
+
+    ok(
+        &moto.stackc(&["apply", &plain, "--yes"]),
+        "apply with TLS turned off",
+    );
+    clean_on_moto(&moto, &plain, "");
+    let listeners = moto.boto_json(LISTENERS);
+    assert_eq!(
+        listeners.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["80 HTTP"],
+        "{listeners:#}"
+    );
+    assert_eq!(listeners["80 HTTP"]["rules"].as_array().unwrap().len(), 4);
+    ok(&moto.stackc(&["destroy", &plain, "--yes"]), "destroy");
+    assert_eq!(moto.state()["loadBalancers"], serde_json::json!([]));
 }

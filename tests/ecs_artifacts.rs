@@ -7,11 +7,14 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Examples that configure ECS.
+/// Examples that configure ECS, and the HTTPS stack (its listeners).
 fn ecs_examples() -> Vec<PathBuf> {
     common::valid_specs()
         .into_iter()
-        .filter(|s| s.starts_with(common::root().join("examples")))
+        .filter(|s| {
+            s.starts_with(common::root().join("examples"))
+                || s.starts_with(common::root().join("tests/e2e/tls"))
+        })
         .filter(|s| {
             std::fs::read_to_string(s)
                 .unwrap()
@@ -200,6 +203,14 @@ fn security_groups_allow_exactly_the_graph_edges() {
                 "alb".to_owned(),
                 u64::from(gateway.port.get()),
             ));
+            // With TLS, clients reach the HTTPS listener too.
+            if let Some(tls) = &gateway.tls {
+                expected.insert((
+                    "0.0.0.0/0".to_owned(),
+                    "alb".to_owned(),
+                    u64::from(tls.port.get()),
+                ));
+            }
             for route in &model.routes {
                 let main = model.services[&route.service].port.unwrap().get();
                 expected.insert(("alb".to_owned(), route.service.to_string(), u64::from(main)));

@@ -1,6 +1,7 @@
 //! Load balancer documents (`load-balancer.json`) to `ELBv2` SDK values, and live ones back into
 //! the documents' shape.
 
+use crate::targets::ecs::HSTS_ATTRIBUTE;
 use aws_sdk_elasticloadbalancingv2::types as t;
 use serde_json::{Map, Value, json};
 
@@ -24,10 +25,24 @@ pub fn actions(doc: &Value, key: &str) -> Vec<t::Action> {
                     .set_message_body(str_of(f, "MessageBody"))
                     .build()
             });
+            let redirect = a.get("RedirectConfig").map(|r| {
+                t::RedirectActionConfig::builder()
+                    .set_protocol(str_of(r, "Protocol"))
+                    .set_port(str_of(r, "Port"))
+                    .set_host(str_of(r, "Host"))
+                    .set_path(str_of(r, "Path"))
+                    .set_query(str_of(r, "Query"))
+                    .set_status_code(
+                        str_of(r, "StatusCode")
+                            .map(|s| t::RedirectActionStatusCodeEnum::from(s.as_str())),
+                    )
+                    .build()
+            });
             t::Action::builder()
                 .set_type(str_of(a, "Type").map(|s| t::ActionTypeEnum::from(s.as_str())))
                 .set_target_group_arn(str_of(a, "TargetGroupArn"))
                 .set_fixed_response_config(fixed)
+                .set_redirect_config(redirect)
                 .build()
         })
         .collect()
@@ -99,7 +114,60 @@ fn action_view(a: &t::Action) -> Value {
             json!({"StatusCode": f.status_code(), "ContentType": f.content_type(), "MessageBody": f.message_body()}),
         );
     }
+    if let Some(r) = a.redirect_config() {
+        m.insert(
+            "RedirectConfig".into(),
+            json!({
+                "Protocol": r.protocol(),
+                "Port": r.port(),
+                "Host": r.host(),
+                "Path": r.path(),
+                "Query": r.query(),
+                "StatusCode": r.status_code().map(t::RedirectActionStatusCodeEnum::as_str),
+            }),
+        );
+    }
     Value::Object(m)
+}
+
+/// A listener's certificates, as `CreateListener` and `ModifyListener` take them.
+pub fn certificates(doc: &Value) -> Option<Vec<t::Certificate>> {
+    let list = list_of(doc, "Certificates");
+    (!list.is_empty()).then(|| {
+        list.iter()
+            .map(|c| {
+                t::Certificate::builder()
+                    .set_certificate_arn(str_of(c, "CertificateArn"))
+                    .build()
+            })
+            .collect()
+    })
+}
+
+/// The listener attributes stackc sets (HSTS), as `ModifyListenerAttributes` takes them.
+pub fn listener_attributes(doc: &Value) -> Vec<t::ListenerAttribute> {
+    list_of(doc, "Attributes")
+        .iter()
+        .map(|a| {
+            t::ListenerAttribute::builder()
+                .set_key(str_of(a, "Key"))
+                .set_value(str_of(a, "Value"))
+                .build()
+        })
+        .collect()
+}
+
+/// Adds to a listener's view the attributes stackc manages that are set (a response header AWS
+/// does not add has the empty value).
+pub fn add_attributes(view: &mut Value, attributes: &[t::ListenerAttribute]) {
+    let set: Vec<Value> = attributes
+        .iter()
+        .filter(|a| a.key() == Some(HSTS_ATTRIBUTE) && a.value().is_some_and(|v| !v.is_empty()))
+        .map(|a| json!({"Key": a.key(), "Value": a.value()}))
+        .collect();
+    if !set.is_empty() {
+        view["Attributes"] = set.into();
+    }
 }
 
 /// The compared fields of a rule: priority, conditions, actions, transforms.
@@ -196,15 +264,41 @@ pub fn target_group_doc_view(doc: &Value) -> Value {
 }
 
 pub fn listener_view(l: &t::Listener) -> Value {
-    json!({
+    let mut view = json!({
         "Protocol": l.protocol().map(t::ProtocolEnum::as_str),
         "Port": l.port(),
         "DefaultActions": l.default_actions().iter().map(action_view).collect::<Vec<_>>(),
-    })
+    });
+    // An HTTP listener has neither (moto reports a default policy on every listener).
+    if l.protocol() != Some(&t::ProtocolEnum::Https) {
+        return view;
+    }
+    let certificates: Vec<Value> = l
+        .certificates()
+        .iter()
+        .map(|c| json!({"CertificateArn": c.certificate_arn()}))
+        .collect();
+    if !certificates.is_empty() {
+        view["Certificates"] = certificates.into();
+    }
+    if let Some(policy) = l.ssl_policy() {
+        view["SslPolicy"] = policy.into();
+    }
+    view
 }
 
 pub fn listener_doc_view(doc: &Value) -> Value {
-    pick(doc, &["Protocol", "Port", "DefaultActions"])
+    pick(
+        doc,
+        &[
+            "Protocol",
+            "Port",
+            "Certificates",
+            "SslPolicy",
+            "DefaultActions",
+            "Attributes",
+        ],
+    )
 }
 
 pub fn load_balancer_view(lb: &t::LoadBalancer) -> Value {

@@ -12,7 +12,7 @@ use super::json::{Names, int_of, list_of, str_of};
 pub use super::owner::{ENV_TAG, RESOURCE_TAG, STACK_TAG};
 use super::owner::{Foreign, Owner};
 use super::{ecs_api, elb_api};
-use crate::targets::ecs::{Identity, NameKind};
+use crate::targets::ecs::{Identity, NameKind, REDIRECT_LISTENER};
 pub const DIGEST_TAG: &str = "stackc:digest";
 /// On a job's task definition revision once a run of it succeeded.
 pub const RAN_TAG: &str = "stackc:ran";
@@ -30,6 +30,11 @@ pub struct Live {
     pub groups: BTreeMap<String, Group>,
     pub load_balancer: Option<Item>,
     pub listener: Option<Item>,
+    /// With TLS: the HTTP listener that redirects to HTTPS.
+    pub redirect_listener: Option<Item>,
+    /// Listeners on the stack's load balancer that are not the stack's, with their ports (the load
+    /// balancer is then not deleted, and their ports not taken).
+    pub other_listeners: Vec<(String, i64)>,
     /// By service.
     pub target_groups: BTreeMap<String, Item>,
     /// By the rule's resource tag.
@@ -480,27 +485,7 @@ impl Live {
                 arn: arn.clone(),
                 view: elb_api::load_balancer_view(&lb),
             });
-            let listeners = aws
-                .elb
-                .describe_listeners()
-                .load_balancer_arn(&arn)
-                .send()
-                .await
-                .map_err(failed("listener"))?;
-            let port = doc["listener"]["Port"].as_i64();
-            if let Some(l) = listeners
-                .listeners()
-                .iter()
-                .find(|l| l.port().map(i64::from) == port)
-            {
-                let larn = l.listener_arn().unwrap_or_default().to_owned();
-                self.names.set("listener", larn.clone());
-                self.listener = Some(Item {
-                    arn: larn.clone(),
-                    view: elb_api::listener_view(l),
-                });
-                self.read_rules(aws, &larn, desired.identity()).await?;
-            }
+            self.read_listeners(aws, &arn, desired).await?;
         }
         self.read_target_groups(aws, desired).await
     }
@@ -529,6 +514,83 @@ impl Live {
             Err(e) => return Err(failed(format!("load balancer {name}"))(e)),
         }
         self.read_target_groups(aws, desired).await
+    }
+
+    /// The load balancer's listeners: the stack's by their resource tag (`listener`, and with TLS
+    /// `listener/redirect`); one without a stackc tag on the main listener's port is taken as the
+    /// stack's main listener (made before listeners were tagged); any other is not the stack's.
+    async fn read_listeners(&mut self, aws: &Clients, lb: &str, desired: &Desired) -> Result<()> {
+        let out = aws
+            .elb
+            .describe_listeners()
+            .load_balancer_arn(lb)
+            .send()
+            .await
+            .map_err(failed("listener"))?;
+        let listeners = out.listeners();
+        let arns: Vec<String> = listeners
+            .iter()
+            .filter_map(|l| l.listener_arn().map(str::to_owned))
+            .collect();
+        let tags = elb_tags(aws, &arns).await?;
+        let main_port = desired.lb()["listener"]["Port"].as_i64();
+        let mut untagged_main = None;
+        for l in listeners {
+            let arn = l.listener_arn().unwrap_or_default().to_owned();
+            let t = tags.get(&arn).cloned().unwrap_or_default();
+            let pairs = || t.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+            let ours = Owner::of(pairs(), desired.identity()).is_this();
+            let resource = tag_value(pairs(), RESOURCE_TAG);
+            match resource.as_deref() {
+                Some("listener") if ours => self.listener = Some(self.listener_item(aws, l).await?),
+                Some(REDIRECT_LISTENER) if ours => {
+                    self.redirect_listener = Some(self.listener_item(aws, l).await?);
+                }
+                None if l.port().map(i64::from) == main_port && !t.contains_key(STACK_TAG) => {
+                    untagged_main = Some(l);
+                }
+                _ => self
+                    .other_listeners
+                    .push((arn, l.port().map(i64::from).unwrap_or_default())),
+            }
+        }
+        if self.listener.is_none()
+            && let Some(l) = untagged_main
+        {
+            self.listener = Some(self.listener_item(aws, l).await?);
+        } else if let Some(l) = untagged_main {
+            self.other_listeners.push((
+                l.listener_arn().unwrap_or_default().to_owned(),
+                l.port().map(i64::from).unwrap_or_default(),
+            ));
+        }
+        if let Some(l) = &self.listener {
+            self.names.set("listener", l.arn.clone());
+            let arn = l.arn.clone();
+            self.read_rules(aws, &arn, desired.identity()).await?;
+        }
+        Ok(())
+    }
+
+    /// A listener as the plan compares it; an HTTPS listener's attributes (HSTS) are read too.
+    async fn listener_item(
+        &self,
+        aws: &Clients,
+        l: &aws_sdk_elasticloadbalancingv2::types::Listener,
+    ) -> Result<Item> {
+        let arn = l.listener_arn().unwrap_or_default().to_owned();
+        let mut view = elb_api::listener_view(l);
+        if l.protocol() == Some(&aws_sdk_elasticloadbalancingv2::types::ProtocolEnum::Https) {
+            let out = aws
+                .elb
+                .describe_listener_attributes()
+                .listener_arn(&arn)
+                .send()
+                .await
+                .map_err(failed("listener attributes"))?;
+            elb_api::add_attributes(&mut view, out.attributes());
+        }
+        Ok(Item { arn, view })
     }
 
     async fn elb_owner(&self, aws: &Clients, arn: &str, who: Identity<'_>) -> Result<Owner> {

@@ -37,6 +37,9 @@ pub enum Step {
     LoadBalancer,
     TargetGroup(String),
     Listener,
+    /// With TLS: the HTTP listener redirecting to HTTPS (after the main listener, which may have
+    /// just left its port).
+    RedirectListener,
     Rule(String),
     TaskDefinition(String),
     Job(String),
@@ -59,6 +62,7 @@ impl Step {
             Step::LoadBalancer => "load-balancer".into(),
             Step::TargetGroup(s) => format!("target-group/{s}"),
             Step::Listener => "listener".into(),
+            Step::RedirectListener => crate::targets::ecs::REDIRECT_LISTENER.into(),
             Step::Rule(r) => r.clone(),
             Step::TaskDefinition(n) => format!("task-definition/{n}"),
             Step::Job(n) => format!("job/{n}"),
@@ -551,18 +555,25 @@ fn load_balancer(plan: &mut Plan, desired: &Desired, live: &Live) {
             }
         }
     }
-    match &live.listener {
-        None => plan.add(Action::Create, Step::Listener, Vec::new()),
-        Some(l) => {
-            let fields = field_diff(
-                &elb_api::listener_doc_view(&doc["listener"]),
-                &symbolize(&l.view, names),
-            );
-            if !fields.is_empty() {
-                plan.add(Action::Update, Step::Listener, fields);
-            }
-        }
+    // The HTTPS listener's attributes are compared as part of it.
+    let mut main = doc["listener"].clone();
+    if let Some(attributes) = doc.get("listenerAttributes") {
+        main["Attributes"] = attributes["Attributes"].clone();
     }
+    listener(
+        plan,
+        Step::Listener,
+        Some(&main),
+        live.listener.as_ref(),
+        live,
+    );
+    listener(
+        plan,
+        Step::RedirectListener,
+        doc.get("redirectListener"),
+        live.redirect_listener.as_ref(),
+        live,
+    );
     let groups = doc["targetGroups"].as_object().cloned().unwrap_or_default();
     for (service, group) in &groups {
         let step = Step::TargetGroup(service.clone());
@@ -629,6 +640,39 @@ fn load_balancer(plan: &mut Plan, desired: &Desired, live: &Live) {
     }
 }
 
+/// A listener: created, updated in place (`ModifyListener` changes protocol, port and certificate;
+/// the rules stay on it) or deleted; a port taken by a listener that is not the stack's is a problem.
+fn listener(
+    plan: &mut Plan,
+    step: Step,
+    want: Option<&Value>,
+    have: Option<&super::live::Item>,
+    live: &Live,
+) {
+    let port = want.and_then(|w| w["Port"].as_i64());
+    if let Some((arn, _)) = live.other_listeners.iter().find(|(_, p)| Some(*p) == port) {
+        plan.problems.push(format!(
+            "{}: port {} of the stack's load balancer is taken by a listener that is not the stack's ({arn}): delete that listener, or change the gateway's port",
+            step.resource(),
+            port.unwrap_or_default()
+        ));
+    }
+    match (want, have) {
+        (None, None) => {}
+        (None, Some(_)) => plan.add(Action::Delete, step, Vec::new()),
+        (Some(_), None) => plan.add(Action::Create, step, Vec::new()),
+        (Some(want), Some(have)) => {
+            let fields = field_diff(
+                &elb_api::listener_doc_view(want),
+                &symbolize(&have.view, &live.names),
+            );
+            if !fields.is_empty() {
+                plan.add(Action::Update, step, fields);
+            }
+        }
+    }
+}
+
 /// Everything the stack owns, to delete; what carries its names but is not its own is kept, and said.
 #[must_use]
 pub fn destroy(live: &Live, who: Identity<'_>) -> Plan {
@@ -640,16 +684,18 @@ pub fn destroy(live: &Live, who: Identity<'_>) -> Plan {
     for resource in live.rules.keys() {
         plan.add(Action::Delete, Step::Rule(resource.clone()), Vec::new());
     }
-    match (&live.load_balancer, live.other_rules.is_empty()) {
+    let others: Vec<&str> = live
+        .other_rules
+        .iter()
+        .chain(&live.other_listeners)
+        .map(|(arn, _)| arn.as_str())
+        .collect();
+    match (&live.load_balancer, others.is_empty()) {
         (Some(_), true) => plan.add(Action::Delete, Step::LoadBalancer, Vec::new()),
         (Some(lb), false) => plan.kept.push(format!(
-            "load balancer {} has listener rules that are not the stack's ({}): left alone",
+            "load balancer {} has listeners or listener rules that are not the stack's ({}): left alone",
             lb.arn,
-            live.other_rules
-                .iter()
-                .map(|(arn, _)| arn.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            others.join(", ")
         )),
         (None, _) => {}
     }

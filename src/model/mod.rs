@@ -448,7 +448,8 @@ pub struct Route {
 #[derive(Debug, Clone)]
 pub struct Gateway {
     pub port: Port,
-    pub host: Option<String>,
+    /// The host names served (`[gateway] host`), in the spec's order; empty: any host.
+    pub hosts: Vec<String>,
     pub cors: Option<Cors>,
     pub tls: Option<Tls>,
 }

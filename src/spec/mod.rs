@@ -13,7 +13,8 @@ use std::collections::BTreeSet;
 pub use spanned::Sp;
 pub use types::*;
 pub use values::{
-    CpuSpec, DependsOnSpec, EnvValueSpec, MountSpec, MountTable, OutputValueSpec, RouteSpec,
+    CpuSpec, DependsOnSpec, EnvValueSpec, HostsSpec, MountSpec, MountTable, OutputValueSpec,
+    RouteSpec,
 };
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};

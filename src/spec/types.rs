@@ -8,7 +8,9 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::Sp;
-use super::values::{CpuSpec, DependsOnSpec, EnvValueSpec, MountSpec, OutputValueSpec, RouteSpec};
+use super::values::{
+    CpuSpec, DependsOnSpec, EnvValueSpec, HostsSpec, MountSpec, OutputValueSpec, RouteSpec,
+};
 
 pub type Named<T> = BTreeMap<Sp<String>, Sp<T>>;
 
@@ -211,8 +213,9 @@ pub struct GatewaySpec {
     /// Compose: the published host port. Default 80.
     #[schemars(range(min = 1, max = 65535))]
     pub port: Option<Sp<i64>>,
-    /// Kubernetes ingress host, ALB host condition.
-    pub host: Option<Sp<String>>,
+    /// The host name(s) the gateway serves: Kubernetes ingress hosts, ALB host condition, nginx
+    /// `server_name`, the self-signed certificate's names. A string or an array.
+    pub host: Option<Sp<HostsSpec>>,
     pub cors: Option<Sp<CorsSpec>>,
     /// HTTPS on the entry point: where each target gets its certificate, redirect, HSTS.
     pub tls: Option<Sp<TlsSpec>>,
@@ -238,7 +241,7 @@ pub struct TlsSpec {
     pub redirect: Option<Sp<bool>>,
     /// `Strict-Transport-Security` max-age, e.g. "365d". Default: no HSTS header.
     pub hsts: Option<Sp<String>>,
-    /// Compose: the published HTTPS host port. Default 443.
+    /// The HTTPS port: Compose publishes it on the host, the ECS load balancer listens on it. Default 443.
     #[schemars(range(min = 1, max = 65535))]
     pub port: Option<Sp<i64>>,
 }

@@ -228,6 +228,52 @@ impl JsonSchema for EnvValueSpec {
     }
 }
 
+/// `host = "shop.example.com"` or `host = ["shop.example.com", "www.shop.example.com"]`.
+#[derive(Debug, Clone)]
+pub enum HostsSpec {
+    /// The short form; the name's span is the value's span.
+    One(String),
+    Many(Vec<Sp<String>>),
+}
+
+impl<'de> Deserialize<'de> for HostsSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = HostsSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a host name or an array of host names")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(HostsSpec::One(v.to_owned()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(HostsSpec::Many(items))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for HostsSpec {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Hosts".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "The host name the gateway serves, or several (each routed alike)",
+            "anyOf": [
+                { "type": "string" },
+                { "type": "array", "items": { "type": "string" }, "minItems": 1, "uniqueItems": true }
+            ]
+        })
+    }
+}
+
 /// `cpu = "250m"`, `cpu = "0.5"` or `cpu = 0.5`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CpuSpec {

@@ -95,7 +95,7 @@ pub fn kubernetes(compiled: &Compiled) -> Vec<Diagnostic> {
     }
     if let Some(tls) = gateway.and_then(|g| g.tls.as_ref())
         && tls.issuer.is_some()
-        && gateway.is_some_and(|g| g.host.is_none())
+        && gateway.is_some_and(|g| g.hosts.is_empty())
     {
         out.push(
             Diagnostic::error(
@@ -109,25 +109,29 @@ pub fn kubernetes(compiled: &Compiled) -> Vec<Diagnostic> {
     out
 }
 
-/// ECS: the load balancer's HTTPS listener is not built yet (issue 17). Refused, so a gateway that
-/// asks for HTTPS is never deployed as plain HTTP; without the ACM certificate it would need, the
-/// refusal says that first.
+/// ECS: the load balancer's HTTPS listener serves an ACM certificate. Its HTTP listener only
+/// redirects (the rules are on one listener), so `redirect = false` — HTTP served like HTTPS, as
+/// Compose does — is refused rather than deployed differently.
 #[must_use]
 pub fn ecs(compiled: &Compiled) -> Vec<Diagnostic> {
     let Some(tls) = compiled.model.gateway.as_ref().and_then(|g| g.tls.as_ref()) else {
         return Vec::new();
     };
-    let diagnostic = if tls.certificate_arn.is_none() {
-        Diagnostic::error(Code::InvalidTls, "TLS on ECS needs `certificate_arn`")
-            .at(tls.span.clone(), "no ACM certificate")
-            .help("the load balancer serves an ACM certificate: add `certificate_arn = \"arn:aws:acm:<region>:<account>:certificate/<id>\"`, or turn TLS off for the environment you deploy to ECS (`gateway.tls.enabled = false`)")
-    } else {
-        Diagnostic::error(
-            Code::InvalidTls,
-            "stackc cannot put TLS on the ECS load balancer yet: its gateway would be plain HTTP",
-        )
-        .at(tls.span.clone(), "TLS: Compose and Kubernetes only for now")
-        .help("turn TLS off for the environment you deploy to ECS (`gateway.tls.enabled = false`) and terminate TLS in front of the load balancer, or deploy that environment to Kubernetes")
-    };
-    vec![diagnostic]
+    let mut out = missing_source(
+        compiled,
+        "ECS",
+        |t| t.certificate_arn.is_some(),
+        "the load balancer serves an ACM certificate: add `certificate_arn = \"arn:aws:acm:<region>:<account>:certificate/<id>\"`, or turn TLS off for the environment you deploy to ECS (`gateway.tls.enabled = false`)",
+    );
+    if out.is_empty() && !tls.redirect {
+        out.push(
+            Diagnostic::error(
+                Code::InvalidTls,
+                "ECS serves plain HTTP only as a redirect to HTTPS: `redirect = false` is not supported there",
+            )
+            .at(tls.span.clone(), "HTTP and HTTPS both served")
+            .help("remove `redirect = false` for the environment you deploy to ECS (its load balancer then answers HTTP with a 301 to HTTPS)"),
+        );
+    }
+    out
 }

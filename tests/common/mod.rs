@@ -23,9 +23,8 @@ pub fn stackc(args: &[&str]) -> Output {
         .expect("stackc runs")
 }
 
-/// Every spec that must compile: the examples, the HTTPS end-to-end stack (the seeds deploy to ECS,
-/// which has no HTTPS yet, so TLS is checked by the tools on this one) and the contract files beside
-/// the repository.
+/// Every spec that must compile: the examples, the HTTPS end-to-end stack (TLS on every target,
+/// checked by the tools on this one) and the contract files beside the repository.
 pub fn valid_specs() -> Vec<PathBuf> {
     let mut specs: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
         .unwrap()

@@ -106,6 +106,10 @@ for path in sys.argv[1:]:
         check("elbv2", "CreateLoadBalancer", doc["loadBalancer"], f"{path} loadBalancer")
         name_rule("elb", doc["loadBalancer"]["Name"], f"{path} loadBalancer Name")
         check("elbv2", "CreateListener", doc["listener"], f"{path} listener")
+        if "redirectListener" in doc:
+            check("elbv2", "CreateListener", doc["redirectListener"], f"{path} redirectListener")
+        if "listenerAttributes" in doc:
+            check("elbv2", "ModifyListenerAttributes", doc["listenerAttributes"], f"{path} listenerAttributes")
         for service, group in doc["targetGroups"].items():
             check("elbv2", "CreateTargetGroup", group, f"{path} targetGroups.{service}")
             name_rule("elb", group["Name"], f"{path} targetGroups.{service} Name")

@@ -215,10 +215,27 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Deletes listener rules (before anything is created: a freed priority may be taken again).
+    /// Deletes listener rules and the redirect listener, before anything is created: a freed
+    /// priority or port may be taken again.
     pub(super) async fn delete_rules(&self, rules: &[&Change]) -> Result<()> {
         for c in rules {
             self.say(&format!("delete {} ...", c.resource));
+            if c.step == Step::RedirectListener
+                && let Some(listener) = &self.live.redirect_listener
+            {
+                match self
+                    .aws
+                    .elb
+                    .delete_listener()
+                    .listener_arn(&listener.arn)
+                    .send()
+                    .await
+                {
+                    Ok(_) => {}
+                    Err(e) if code_of(&e) == Some("ListenerNotFound") => {}
+                    Err(e) => return Err(failed(&c.resource)(e)),
+                }
+            }
             if let Step::Rule(tag) = &c.step
                 && let Some(rule) = self.live.rules.get(tag)
             {

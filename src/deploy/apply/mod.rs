@@ -77,11 +77,12 @@ pub async fn execute(
         .changes
         .iter()
         .partition(|c| c.action == Action::Delete);
-    // Rules first: a rule of a renamed route frees its priority before the new one takes it.
+    // Rules first: a rule of a renamed route frees its priority before the new one takes it; and
+    // the redirect listener of TLS being turned off frees the port the main listener moves to.
     let early: Vec<&Change> = deletes
         .iter()
         .copied()
-        .filter(|c| matches!(c.step, Step::Rule(_)))
+        .filter(|c| matches!(c.step, Step::Rule(_) | Step::RedirectListener))
         .collect();
     run.delete_rules(&early).await?;
     for phase in 0..6 {
@@ -158,7 +159,7 @@ impl Run<'_> {
             | Step::LoadBalancer
             | Step::TargetGroup(_) => 2,
             Step::Listener => 3,
-            Step::Rule(_) => 4,
+            Step::Rule(_) | Step::RedirectListener => 4,
             Step::TaskDefinition(_) => 5,
             Step::Job(_) | Step::Service(_) => return None,
         })
@@ -248,7 +249,8 @@ impl Run<'_> {
             Step::AccessPoint(volume) => self.access_point(volume, resource).await,
             Step::LoadBalancer => self.load_balancer(update, resource).await,
             Step::TargetGroup(service) => self.target_group(service, update, resource).await,
-            Step::Listener => self.listener(update, resource).await,
+            Step::Listener => self.listener("listener", update, resource).await,
+            Step::RedirectListener => self.listener("redirectListener", update, resource).await,
             // A move in priority alone was made by `rule_priorities`.
             Step::Rule(_) if update && change.fields.iter().all(|f| f.field == "Priority") => {
                 Ok(Made::default())

@@ -1,8 +1,8 @@
 //! Security groups and their rules, the load balancer, its listener, target groups and rules.
 
 use super::{
-    Action, BTreeMap, Change, Made, Result, Run, Step, Value, code_of, elb_api, failed, int_of,
-    json, str_of, strings_of,
+    Action, BTreeMap, Change, Failure, Made, Result, Run, Step, Value, code_of, elb_api, failed,
+    int_of, json, str_of, strings_of,
 };
 
 impl Run<'_> {
@@ -184,41 +184,91 @@ impl Run<'_> {
         Ok(Made::name(format!("target-group:{service}"), arn))
     }
 
-    pub(super) async fn listener(&self, update: bool, resource: &str) -> Result<Made> {
+    /// The listener of `load-balancer.json`'s `key` (`listener`, `redirectListener`): created or
+    /// modified in place, then its attributes (HSTS) set; a listener read with HSTS that the spec
+    /// no longer asks for gets the empty value, which is AWS's "no header".
+    pub(super) async fn listener(&self, key: &str, update: bool, resource: &str) -> Result<Made> {
         use aws_sdk_elasticloadbalancingv2::types as t;
-        let doc = self.fill(&self.desired.lb()["listener"], resource)?;
+        let doc = self.fill(&self.desired.lb()[key], resource)?;
         let protocol = str_of(&doc, "Protocol").map(|s| t::ProtocolEnum::from(s.as_str()));
-        if update {
+        let live = if key == "listener" {
+            self.live.listener.as_ref()
+        } else {
+            self.live.redirect_listener.as_ref()
+        };
+        let arn = if update {
+            let arn = live.map(|l| l.arn.clone()).ok_or_else(|| Failure {
+                resource: resource.to_owned(),
+                message: "no listener was read to update".into(),
+                call: None,
+            })?;
             self.aws
                 .elb
                 .modify_listener()
-                .listener_arn(self.names.get("listener").unwrap_or_default())
-                .set_protocol(protocol)
+                .listener_arn(&arn)
+                .set_protocol(protocol.clone())
                 .set_port(int_of(&doc, "Port"))
+                .set_certificates(elb_api::certificates(&doc))
+                .set_ssl_policy(str_of(&doc, "SslPolicy"))
                 .set_default_actions(Some(elb_api::actions(&doc, "DefaultActions")))
                 .send()
                 .await
                 .map_err(failed(resource))?;
-            return Ok(Made::default());
+            arn
+        } else {
+            let out = self
+                .aws
+                .elb
+                .create_listener()
+                .set_load_balancer_arn(str_of(&doc, "LoadBalancerArn"))
+                .set_protocol(protocol.clone())
+                .set_port(int_of(&doc, "Port"))
+                .set_certificates(elb_api::certificates(&doc))
+                .set_ssl_policy(str_of(&doc, "SslPolicy"))
+                .set_default_actions(Some(elb_api::actions(&doc, "DefaultActions")))
+                .set_tags(Some(elb_api::tags(&doc)))
+                .send()
+                .await
+                .map_err(failed(resource))?;
+            out.listeners()
+                .first()
+                .and_then(|l| l.listener_arn())
+                .map(str::to_owned)
+                .ok_or_else(|| Failure {
+                    resource: resource.to_owned(),
+                    message: "CreateListener returned no listener".into(),
+                    call: None,
+                })?
+        };
+        let mut attributes = if key == "listener" {
+            elb_api::listener_attributes(&self.desired.lb()["listenerAttributes"])
+        } else {
+            Vec::new()
+        };
+        let had_hsts = live.is_some_and(|l| l.view.get("Attributes").is_some());
+        if attributes.is_empty() && had_hsts && protocol == Some(t::ProtocolEnum::Https) {
+            attributes.push(
+                t::ListenerAttribute::builder()
+                    .key(crate::targets::ecs::HSTS_ATTRIBUTE)
+                    .value("")
+                    .build(),
+            );
         }
-        let out = self
-            .aws
-            .elb
-            .create_listener()
-            .set_load_balancer_arn(str_of(&doc, "LoadBalancerArn"))
-            .set_protocol(protocol)
-            .set_port(int_of(&doc, "Port"))
-            .set_default_actions(Some(elb_api::actions(&doc, "DefaultActions")))
-            .set_tags(Some(elb_api::tags(&doc)))
-            .send()
-            .await
-            .map_err(failed(resource))?;
-        let arn = out
-            .listeners()
-            .first()
-            .and_then(|l| l.listener_arn())
-            .unwrap_or_default();
-        Ok(Made::name("listener", arn))
+        if !attributes.is_empty() {
+            self.aws
+                .elb
+                .modify_listener_attributes()
+                .listener_arn(&arn)
+                .set_attributes(Some(attributes))
+                .send()
+                .await
+                .map_err(failed(resource))?;
+        }
+        Ok(if key == "listener" {
+            Made::name("listener", arn)
+        } else {
+            Made::default()
+        })
     }
 
     pub(super) async fn rule(&self, tag: &str, update: bool, resource: &str) -> Result<Made> {

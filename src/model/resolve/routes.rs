@@ -6,7 +6,7 @@ use std::ops::Range;
 use super::{Entity, Resolver, checks, names};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{Cors, Gateway, Route, Tls};
-use crate::spec::{CorsSpec, RouteSpec, Sp, TlsSpec};
+use crate::spec::{CorsSpec, HostsSpec, RouteSpec, Sp, TlsSpec};
 use crate::units::{Duration, Port, SecretName};
 
 impl Resolver<'_> {
@@ -143,15 +143,9 @@ impl Resolver<'_> {
             Some(p) => self.port(p)?,
             None => Port::try_from(i64::from(Gateway::DEFAULT_PORT)).expect("valid default"),
         };
-        let host = match spec.and_then(|g| g.host.as_ref()) {
-            Some(h) => match checks::host_name(h.get()) {
-                Ok(()) => Some(h.get().clone()),
-                Err(why) => {
-                    self.error(Code::InvalidGateway, why, h.span(), "invalid host");
-                    return None;
-                }
-            },
-            None => None,
+        let hosts = match spec.and_then(|g| g.host.as_ref()) {
+            Some(h) => self.hosts(h)?,
+            None => Vec::new(),
         };
         let cors = match spec.and_then(|g| g.cors.as_ref()) {
             Some(c) => Some(self.cors(c)?),
@@ -164,10 +158,45 @@ impl Resolver<'_> {
         };
         Some(Gateway {
             port,
-            host,
+            hosts,
             cors,
             tls,
         })
+    }
+
+    /// `host`: one name or several, each a valid host name, none twice. `None` when any is
+    /// invalid (reported, each at its own span).
+    fn hosts(&mut self, spec: &Sp<HostsSpec>) -> Option<Vec<String>> {
+        let names: Vec<(String, Range<usize>)> = match spec.get() {
+            HostsSpec::One(name) => vec![(name.clone(), spec.span())],
+            HostsSpec::Many(names) => names.iter().map(|n| (n.get().clone(), n.span())).collect(),
+        };
+        if names.is_empty() {
+            self.error(
+                Code::InvalidGateway,
+                "`host` is an empty array",
+                spec.span(),
+                "no host names",
+            );
+            return None;
+        }
+        let mut ok = true;
+        let mut seen = std::collections::BTreeSet::new();
+        for (name, span) in &names {
+            if let Err(why) = checks::host_name(name) {
+                ok = false;
+                self.error(Code::InvalidGateway, why, span.clone(), "invalid host");
+            } else if !seen.insert(name.as_str()) {
+                ok = false;
+                self.error(
+                    Code::InvalidGateway,
+                    format!("`{name}` is listed twice in `host`"),
+                    span.clone(),
+                    "again",
+                );
+            }
+        }
+        ok.then(|| names.into_iter().map(|(n, _)| n).collect())
     }
 
     /// Where a table's keys are written: an inline table's own span, or from a `[header]` to the

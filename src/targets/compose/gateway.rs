@@ -40,7 +40,7 @@ pub fn tls_files(gateway: &Gateway) -> Option<TlsFiles> {
         (None, true) => ("stackc-gateway".to_owned(), true),
         (None, false) => return None,
     };
-    let mut hosts: Vec<String> = gateway.host.iter().cloned().collect();
+    let mut hosts: Vec<String> = gateway.hosts.clone();
     if !hosts.iter().any(|h| h == "localhost") {
         hosts.push("localhost".into());
     }

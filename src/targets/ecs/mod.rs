@@ -22,6 +22,7 @@ use types::{AwsTag, Tag};
 pub use efs::OWNER as EFS_OWNER;
 pub use fargate::{fit as fargate_fit, is_valid as fargate_valid};
 pub use names::{Identity, Kind as NameKind};
+pub use network::{HSTS_ATTRIBUTE, REDIRECT_LISTENER};
 
 pub struct EcsTarget;
 

@@ -12,7 +12,7 @@ use super::types::AwsTag;
 use super::{Ecs, NameKind, placeholder};
 use crate::compile::Compiled;
 use crate::graph::NodeKind;
-use crate::model::{Workload, WorkloadKind};
+use crate::model::{Gateway, Workload, WorkloadKind};
 use crate::targets::outputs::served_ports;
 use crate::units::Port;
 
@@ -105,16 +105,19 @@ pub fn security_groups(ecs: &Ecs, compiled: &Compiled) -> SecurityGroups {
             create: create(ALB, "the load balancer".into()),
             ingress: Some(AuthorizeIngress {
                 group_id: placeholder(&format!("security-group:{ALB}")),
-                ip_permissions: vec![IpPermission {
-                    ip_protocol: "tcp",
-                    from_port: gateway.port.get(),
-                    to_port: gateway.port.get(),
-                    ip_ranges: vec![IpRange {
-                        cidr_ip: "0.0.0.0/0".into(),
-                        description: "clients of the gateway".into(),
-                    }],
-                    user_id_group_pairs: Vec::new(),
-                }],
+                ip_permissions: client_ports(gateway)
+                    .into_iter()
+                    .map(|port| IpPermission {
+                        ip_protocol: "tcp",
+                        from_port: port,
+                        to_port: port,
+                        ip_ranges: vec![IpRange {
+                            cidr_ip: "0.0.0.0/0".into(),
+                            description: "clients of the gateway".into(),
+                        }],
+                        user_id_group_pairs: Vec::new(),
+                    })
+                    .collect(),
             }),
         });
     }
@@ -197,8 +200,14 @@ pub fn security_groups(ecs: &Ecs, compiled: &Compiled) -> SecurityGroups {
 pub struct LoadBalancer {
     /// `ELBv2` `CreateLoadBalancer` input.
     pub load_balancer: CreateLoadBalancer,
-    /// `ELBv2` `CreateListener` input.
+    /// `ELBv2` `CreateListener` input: the listener the routes' rules are on (HTTPS with TLS).
     pub listener: CreateListener,
+    /// With TLS, the HTTP listener that redirects every request to HTTPS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect_listener: Option<CreateListener>,
+    /// With HSTS: the HTTPS listener's response header.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listener_attributes: Option<ModifyListenerAttributes>,
     /// `ELBv2` `CreateTargetGroup` inputs, one per routed service.
     pub target_groups: BTreeMap<String, CreateTargetGroup>,
     /// `ELBv2` `CreateRule` inputs, longest prefix first.
@@ -224,8 +233,35 @@ pub struct CreateListener {
     pub load_balancer_arn: String,
     pub protocol: &'static str,
     pub port: u16,
+    /// HTTPS: the ACM certificate.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub certificates: Vec<Certificate>,
+    /// HTTPS: which protocols and ciphers the listener accepts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssl_policy: Option<&'static str>,
     pub default_actions: Vec<Action>,
     pub tags: Vec<AwsTag>,
+}
+
+/// `ELBv2` `ModifyListenerAttributes` input, once the listener exists.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ModifyListenerAttributes {
+    pub listener_arn: String,
+    pub attributes: Vec<ListenerAttribute>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Certificate {
+    pub certificate_arn: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListenerAttribute {
+    pub key: &'static str,
+    pub value: String,
 }
 
 #[derive(Serialize)]
@@ -237,6 +273,21 @@ pub struct Action {
     pub target_group_arn: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fixed_response_config: Option<FixedResponse>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect_config: Option<Redirect>,
+}
+
+/// Where a redirect sends the request: every part written out (`#{host}` keeps the request's), so
+/// that what AWS reports back reads the same.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Redirect {
+    pub protocol: &'static str,
+    pub port: String,
+    pub host: &'static str,
+    pub path: &'static str,
+    pub query: &'static str,
+    pub status_code: &'static str,
 }
 
 #[derive(Serialize)]
@@ -408,11 +459,23 @@ pub fn load_balancer(ecs: &Ecs, compiled: &Compiled) -> Option<LoadBalancer> {
             },
         );
     }
+    // A host-header condition matches at most three names: more hosts take more rules.
+    let host_sets: Vec<&[String]> = if gateway.hosts.is_empty() {
+        vec![&[]]
+    } else {
+        gateway.hosts.chunks(MAX_HOSTS_PER_RULE).collect()
+    };
     let rules = model
         .routes
         .iter()
+        .flat_map(|route| {
+            host_sets
+                .iter()
+                .enumerate()
+                .map(move |(i, hosts)| (route, i, *hosts))
+        })
         .zip(1..)
-        .map(|(route, priority)| {
+        .map(|((route, set, hosts), priority)| {
             let patterns = if route.prefix == "/" {
                 vec!["/*".to_owned()]
             } else {
@@ -423,12 +486,12 @@ pub fn load_balancer(ecs: &Ecs, compiled: &Compiled) -> Option<LoadBalancer> {
                 path_pattern_config: Some(Values { values: patterns }),
                 host_header_config: None,
             }];
-            if let Some(host) = &gateway.host {
+            if !hosts.is_empty() {
                 conditions.push(Condition {
                     field: "host-header",
                     path_pattern_config: None,
                     host_header_config: Some(Values {
-                        values: vec![host.clone()],
+                        values: hosts.to_vec(),
                     }),
                 });
             }
@@ -448,6 +511,12 @@ pub fn load_balancer(ecs: &Ecs, compiled: &Compiled) -> Option<LoadBalancer> {
             } else {
                 Vec::new()
             };
+            // The first rule of a route keeps the name it had before hosts were lists; a space
+            // never occurs in `tag_value`'s output, so the suffix cannot name another route.
+            let resource = match set {
+                0 => format!("rule/{}", tag_value(&route.prefix)),
+                n => format!("rule/{} hosts-{}", tag_value(&route.prefix), n + 1),
+            };
             CreateRule {
                 listener_arn: placeholder("listener"),
                 priority,
@@ -456,9 +525,10 @@ pub fn load_balancer(ecs: &Ecs, compiled: &Compiled) -> Option<LoadBalancer> {
                     kind: "forward",
                     target_group_arn: Some(placeholder(&format!("target-group:{}", route.service))),
                     fixed_response_config: None,
+                    redirect_config: None,
                 }],
                 transforms,
-                tags: tags(&format!("rule/{}", tag_value(&route.prefix))),
+                tags: tags(&resource),
             }
         })
         .collect();
@@ -472,22 +542,111 @@ pub fn load_balancer(ecs: &Ecs, compiled: &Compiled) -> Option<LoadBalancer> {
             ip_address_type: "ipv4",
             tags: tags("load-balancer"),
         },
-        listener: CreateListener {
-            load_balancer_arn: placeholder("load-balancer"),
-            protocol: "HTTP",
-            port: gateway.port.get(),
-            default_actions: vec![Action {
-                kind: "fixed-response",
-                target_group_arn: None,
-                fixed_response_config: Some(FixedResponse {
-                    status_code: "404",
-                    content_type: "text/plain",
-                    message_body: "no route",
-                }),
-            }],
-            tags: tags("listener"),
-        },
+        listener: main_listener(ecs, gateway),
+        redirect_listener: redirect_listener(ecs, gateway),
+        listener_attributes: listener_attributes(gateway),
         target_groups,
         rules,
     })
 }
+
+/// The ports clients reach the load balancer on: the gateway's, and with TLS its HTTPS port.
+fn client_ports(gateway: &Gateway) -> Vec<u16> {
+    let mut ports = vec![gateway.port.get()];
+    if let Some(tls) = gateway.tls.as_ref().filter(|t| t.certificate_arn.is_some()) {
+        ports.push(tls.port.get());
+    }
+    ports
+}
+
+/// ELB: "up to three match evaluations per condition" (and five per rule: two path patterns and
+/// three hosts fit).
+const MAX_HOSTS_PER_RULE: usize = 3;
+
+/// The TLS policy of the HTTPS listener: TLS 1.3 and 1.2 with forward-secret ciphers only, AWS's
+/// recommended policy.
+pub const SSL_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+/// The listener attribute that makes the load balancer send `Strict-Transport-Security`.
+pub const HSTS_ATTRIBUTE: &str = "routing.http.response.strict_transport_security.header_value";
+
+/// The listener the routes' rules are on: HTTPS on the TLS port with the ACM certificate when the
+/// gateway has TLS (the ECS target refuses TLS without `certificate_arn`), else HTTP on the gateway's
+/// port. Unrouted requests get a 404.
+fn main_listener(ecs: &Ecs, gateway: &Gateway) -> CreateListener {
+    let https = gateway
+        .tls
+        .as_ref()
+        .and_then(|tls| tls.certificate_arn.as_ref().map(|arn| (tls, arn)));
+    CreateListener {
+        load_balancer_arn: placeholder("load-balancer"),
+        protocol: if https.is_some() { "HTTPS" } else { "HTTP" },
+        port: https.map_or(gateway.port, |(tls, _)| tls.port).get(),
+        certificates: https
+            .iter()
+            .map(|(_, arn)| Certificate {
+                certificate_arn: (*arn).clone(),
+            })
+            .collect(),
+        ssl_policy: https.is_some().then_some(SSL_POLICY),
+        default_actions: vec![Action {
+            kind: "fixed-response",
+            target_group_arn: None,
+            fixed_response_config: Some(FixedResponse {
+                status_code: "404",
+                content_type: "text/plain",
+                message_body: "no route",
+            }),
+            redirect_config: None,
+        }],
+        tags: ecs.aws_tags("listener"),
+    }
+}
+
+/// HSTS on the HTTPS listener: the load balancer adds the header to every response.
+fn listener_attributes(gateway: &Gateway) -> Option<ModifyListenerAttributes> {
+    let tls = gateway
+        .tls
+        .as_ref()
+        .filter(|t| t.certificate_arn.is_some())?;
+    let max_age = tls.hsts?;
+    Some(ModifyListenerAttributes {
+        listener_arn: placeholder("listener"),
+        attributes: vec![ListenerAttribute {
+            key: HSTS_ATTRIBUTE,
+            value: format!("max-age={}", max_age.as_secs_ceil()),
+        }],
+    })
+}
+
+/// With TLS: HTTP on the gateway's port answers every request with a 301 to the same URL over HTTPS.
+fn redirect_listener(ecs: &Ecs, gateway: &Gateway) -> Option<CreateListener> {
+    let tls = gateway
+        .tls
+        .as_ref()
+        .filter(|t| t.certificate_arn.is_some())?;
+    Some(CreateListener {
+        load_balancer_arn: placeholder("load-balancer"),
+        protocol: "HTTP",
+        port: gateway.port.get(),
+        certificates: Vec::new(),
+        ssl_policy: None,
+        default_actions: vec![Action {
+            kind: "redirect",
+            target_group_arn: None,
+            fixed_response_config: None,
+            redirect_config: Some(Redirect {
+                protocol: "HTTPS",
+                port: tls.port.to_string(),
+                host: "#{host}",
+                path: "/#{path}",
+                query: "#{query}",
+                status_code: "HTTP_301",
+            }),
+        }],
+        tags: ecs.aws_tags(REDIRECT_LISTENER),
+    })
+}
+
+/// The resource tag of the HTTP listener that redirects to HTTPS.
+pub const REDIRECT_LISTENER: &str = "listener/redirect";

@@ -126,13 +126,10 @@ pub fn ingresses(compiled: &Compiled) -> Vec<Ingress> {
             metadata,
             spec: Some(IngressSpec {
                 ingress_class_name: model.targets.kubernetes.ingress_class.clone(),
-                rules: Some(vec![IngressRule {
-                    host: gateway.host.clone(),
-                    http: Some(HTTPIngressRuleValue { paths }),
-                }]),
+                rules: Some(ingress_rules(&gateway.hosts, paths)),
                 tls: tls_secret(compiled).map(|secret| {
                     vec![IngressTLS {
-                        hosts: gateway.host.clone().map(|h| vec![h]),
+                        hosts: (!gateway.hosts.is_empty()).then(|| gateway.hosts.clone()),
                         secret_name: Some(secret),
                     }]
                 }),
@@ -548,7 +545,7 @@ pub fn http_routes(compiled: &Compiled) -> Vec<HttpRoute> {
         namespace: gateway_namespace.clone(),
         section_name: section,
     };
-    let hostnames: Vec<String> = gateway.host.iter().cloned().collect();
+    let hostnames: Vec<String> = gateway.hosts.clone();
     let mut out = vec![HttpRoute {
         api_version: "gateway.networking.k8s.io/v1",
         kind: "HTTPRoute",
@@ -588,4 +585,24 @@ pub fn http_routes(compiled: &Compiled) -> Vec<HttpRoute> {
         });
     }
     out
+}
+
+/// One Ingress rule per host, each with every path (an Ingress rule matches one host); without
+/// hosts, one rule for any host.
+fn ingress_rules(hosts: &[String], paths: Vec<HTTPIngressPath>) -> Vec<IngressRule> {
+    if hosts.is_empty() {
+        return vec![IngressRule {
+            host: None,
+            http: Some(HTTPIngressRuleValue { paths }),
+        }];
+    }
+    hosts
+        .iter()
+        .map(|host| IngressRule {
+            host: Some(host.clone()),
+            http: Some(HTTPIngressRuleValue {
+                paths: paths.clone(),
+            }),
+        })
+        .collect()
 }
