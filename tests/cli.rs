@@ -599,3 +599,82 @@ fn low_ports_get_the_unprivileged_port_sysctl_on_every_target() {
             .is_none()
     );
 }
+
+/// Each target refuses a gateway with TLS it cannot serve, naming what to add, and builds the one
+/// it can: never a plain-HTTP entry point for a spec that asks for HTTPS.
+#[test]
+fn each_target_refuses_tls_it_cannot_serve() {
+    let dir = tempfile::tempdir().unwrap();
+    let arn = "arn:aws:acm:eu-west-1:123456789012:certificate/0d1e2f3a-4b5c-6d7e-8f90-a1b2c3d4e5f6";
+    let spec = |tls: &str| {
+        let path = dir.path().join("stack.toml");
+        std::fs::write(
+            &path,
+            format!(
+                "[stack]\nname = \"shop\"\n\n[services.web]\nimage = \"nginx:1.27\"\nport = 8080\n\n[routes]\n\"/\" = \"web\"\n\n\
+                 [gateway]\nhost = \"shop.example.com\"\n\n[gateway.tls]\n{tls}\n\n\
+                 [targets.ecs]\nregion = \"eu-west-1\"\ncluster = \"shop\"\n"
+            ),
+        )
+        .unwrap();
+        path.to_string_lossy().into_owned()
+    };
+    let build = |spec: &str, target: &str| {
+        let out = dir.path().join(format!("out-{target}"));
+        stackc(&[
+            "build",
+            spec,
+            "--target",
+            target,
+            "-o",
+            out.to_str().unwrap(),
+        ])
+    };
+    let refused = |tls: &str, target: &str, message: &str| {
+        let out = build(&spec(tls), target);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{tls} on {target}: {err}");
+        assert!(err.contains(message), "{tls} on {target}: {err}");
+        assert!(err.contains("invalid-tls"), "{err}");
+    };
+    refused(
+        "self_signed = true",
+        "ecs",
+        "no certificate source ECS can use",
+    );
+    refused(
+        "self_signed = true",
+        "kubernetes",
+        "no certificate source Kubernetes can use",
+    );
+    refused(
+        &format!("certificate_arn = \"{arn}\""),
+        "compose",
+        "no certificate source Compose can use",
+    );
+    refused(
+        &format!(
+            "certificate_arn = \"{}\"",
+            arn.replace("eu-west-1", "us-east-1")
+        ),
+        "ecs",
+        "the ACM certificate is in us-east-1, the ECS deployment in eu-west-1",
+    );
+    refused(
+        &format!("certificate_arn = \"{arn}\"\nredirect = false"),
+        "ecs",
+        "`redirect = false` is not supported there",
+    );
+    let ok = spec(&format!(
+        "certificate_arn = \"{arn}\"\nself_signed = true\nsecret = \"shop-cert\""
+    ));
+    for target in ["compose", "kubernetes", "ecs"] {
+        let out = build(&ok, target);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{target}: {}",
+            text(&out.stderr)
+        );
+    }
+}

@@ -123,6 +123,26 @@ pub fn ecs(compiled: &Compiled) -> Vec<Diagnostic> {
         |t| t.certificate_arn.is_some(),
         "the load balancer serves an ACM certificate: add `certificate_arn = \"arn:aws:acm:<region>:<account>:certificate/<id>\"`, or turn TLS off for the environment you deploy to ECS (`gateway.tls.enabled = false`)",
     );
+    // ACM certificates are regional: the load balancer can only serve one from its own region.
+    let region = compiled
+        .model
+        .targets
+        .ecs
+        .as_ref()
+        .and_then(|e| e.region.as_deref());
+    if let (Some(arn), Some(region)) = (&tls.certificate_arn, region)
+        && let Some(theirs) = arn.split(':').nth(3)
+        && theirs != region
+    {
+        out.push(
+            Diagnostic::error(
+                Code::InvalidTls,
+                format!("the ACM certificate is in {theirs}, the ECS deployment in {region}"),
+            )
+            .at(tls.span.clone(), "a certificate from another region")
+            .help(format!("a load balancer serves certificates of its own region only: request or import the certificate in {region}, and use that ARN")),
+        );
+    }
     if out.is_empty() && !tls.redirect {
         out.push(
             Diagnostic::error(
