@@ -8,6 +8,7 @@ pub mod console;
 pub mod deploy;
 pub mod diagnostics;
 pub mod graph;
+pub mod import;
 pub mod model;
 pub mod output;
 pub mod schema;

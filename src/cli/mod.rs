@@ -4,6 +4,7 @@ mod build;
 mod check;
 mod deploy;
 mod graph;
+mod import;
 mod report;
 mod schema;
 
@@ -92,6 +93,8 @@ enum Command {
         #[arg(short = 'o', long = "out", value_name = "DIR", default_value = ".")]
         out: PathBuf,
     },
+    /// Write a stack.toml from an existing Compose project, reporting what it does not carry over
+    Import(import::ImportArgs),
     /// Print a shell completion script
     Completions {
         #[arg(value_enum)]
@@ -198,6 +201,7 @@ pub fn main() -> ExitCode {
             aws,
         } => deploy::plan(&spec, &aws, detailed_exitcode, format),
         Command::Apply(args) => deploy::apply(&args, deploy::Mode::Apply),
+        Command::Import(args) => import::run(&args),
         Command::Destroy(args) => deploy::apply(&args, deploy::Mode::Destroy),
         Command::Schema { check } => schema::run(check.as_deref()),
         Command::Synth { kind, count, out } => synth(&kind, count, &out),

@@ -3,7 +3,7 @@
 
 mod kinds;
 mod placeholder;
-mod resolve;
+pub(crate) mod resolve;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;

@@ -57,8 +57,13 @@ pub fn resource_image(resource: &Resource) -> String {
     if let Some(image) = &resource.image {
         return image.clone();
     }
-    let v = &resource.version;
-    match resource.kind {
+    default_resource_image(resource.kind, &resource.version)
+}
+
+/// The official image of a resource type at a version.
+#[must_use]
+pub fn default_resource_image(kind: ResourceKind, v: &str) -> String {
+    match kind {
         ResourceKind::Postgres => format!("postgres:{v}"),
         ResourceKind::Mysql => format!("mysql:{v}"),
         ResourceKind::Mariadb => format!("mariadb:{v}"),

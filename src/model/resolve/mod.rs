@@ -1,7 +1,7 @@
 //! Spec -> model: every rule of the language, every problem collected.
 
 mod build;
-mod checks;
+pub(crate) mod checks;
 mod dependencies;
 mod disk;
 mod env;

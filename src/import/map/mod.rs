@@ -1,0 +1,321 @@
+//! Compose services to stackc's services, jobs and resources. Every key is either mapped or
+//! reported (file, line, column, and why); credentials never reach the spec.
+
+mod env;
+mod resource;
+pub mod values;
+mod workload;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::project::Project;
+use super::toml_out::{Table, Toml, path};
+use super::yaml::{Node, Pos};
+use crate::model::ResourceKind;
+
+/// A key the import did not carry over as written, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Warning {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    /// Where in the Compose document: `services.web.logging`.
+    pub key: String,
+    pub message: String,
+}
+
+/// A credential taken out of the Compose files: the secret that now holds it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SecretNote {
+    pub secret: String,
+    pub service: String,
+    pub variable: String,
+}
+
+/// The spec text and what the import reports.
+#[derive(Debug, Serialize)]
+pub struct Imported {
+    #[serde(skip)]
+    pub text: String,
+    pub stack: String,
+    pub warnings: Vec<Warning>,
+    pub secrets: Vec<SecretNote>,
+}
+
+/// What a Compose service becomes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Role {
+    Service,
+    Job,
+    Resource(ResourceKind, Option<String>),
+}
+
+/// The state of one import: names, roles and what has been reported.
+pub struct Importer<'a> {
+    pub project: &'a Project,
+    /// The folder the spec is written to (host paths are relative to it).
+    pub spec_dir: &'a Path,
+    /// Compose service name -> stackc name.
+    pub names: BTreeMap<String, String>,
+    pub roles: BTreeMap<String, Role>,
+    pub warnings: Vec<Warning>,
+    pub secrets: Vec<SecretNote>,
+    /// Secret name -> (service, variable), so one name holds one value.
+    pub secret_owners: BTreeMap<String, String>,
+    /// Named volumes the workloads mount (stackc volume resources).
+    pub volumes: BTreeSet<String>,
+    /// Tables of the `dev` overlay (host folders, Compose only).
+    pub dev: Vec<Table>,
+    /// Comments for a service's table: (Compose service, text).
+    pub notes: Vec<(String, String)>,
+}
+
+impl Importer<'_> {
+    pub fn warn(&mut self, pos: &Pos, key: impl Into<String>, message: impl Into<String>) {
+        self.warnings.push(Warning {
+            file: pos.file.to_string(),
+            line: pos.line,
+            column: pos.column,
+            key: key.into(),
+            message: message.into(),
+        });
+    }
+
+    /// The stackc name of a Compose service (or volume).
+    #[must_use]
+    pub fn name_of(&self, compose: &str) -> String {
+        self.names
+            .get(compose)
+            .cloned()
+            .unwrap_or_else(|| dns_label(compose))
+    }
+}
+
+/// A Compose name as a DNS label: lowercase, `_` and `.` as `-`, other characters dropped, at most
+/// 63 characters, starting and ending with a letter or digit.
+#[must_use]
+pub fn dns_label(name: &str) -> String {
+    let mapped: String = name
+        .chars()
+        .filter_map(|c| match c {
+            'a'..='z' | '0'..='9' | '-' => Some(c),
+            'A'..='Z' => Some(c.to_ascii_lowercase()),
+            '_' | '.' | ' ' => Some('-'),
+            _ => None,
+        })
+        .collect();
+    let mut label = mapped.trim_matches('-').to_owned();
+    while label.contains("--") {
+        label = label.replace("--", "-");
+    }
+    label.truncate(63);
+    let label = label.trim_end_matches('-').to_owned();
+    if label.is_empty() { "x".into() } else { label }
+}
+
+/// Maps the project.
+#[must_use]
+pub fn import(project: &Project, spec_dir: &Path) -> Imported {
+    let mut im = Importer {
+        project,
+        spec_dir,
+        names: BTreeMap::new(),
+        roles: BTreeMap::new(),
+        warnings: Vec::new(),
+        secrets: Vec::new(),
+        secret_owners: BTreeMap::new(),
+        volumes: BTreeSet::new(),
+        dev: Vec::new(),
+        notes: Vec::new(),
+    };
+    let mut taken = BTreeSet::new();
+    for (key, _) in &project.services {
+        let compose = key.text().unwrap_or_default().to_owned();
+        let mut name = dns_label(&compose);
+        let mut n = 2;
+        while !taken.insert(name.clone()) {
+            name = format!("{}-{n}", dns_label(&compose));
+            n += 1;
+        }
+        if name != compose {
+            im.warn(
+                &key.pos,
+                format!("services.{compose}"),
+                format!(
+                    "renamed `{name}`: stackc names are DNS labels (lowercase letters, digits, `-`)"
+                ),
+            );
+        }
+        im.names.insert(compose, name);
+    }
+    for (key, service) in &project.skipped {
+        im.warn(
+            &key.pos,
+            format!("services.{}", key.text().unwrap_or_default()),
+            format!("not imported: only in the profile(s) {service}; pass --profile to import it"),
+        );
+    }
+    classify(&mut im);
+    top_level(&mut im);
+
+    let stack_name = dns_label(&project.name);
+    let mut tables = vec![];
+    let mut stack = Table::new("stack");
+    stack.set("name", Toml::str(&stack_name));
+    stack.set(
+        "description",
+        Toml::str(format!("Imported from {}", file_list(project))),
+    );
+    tables.push(stack);
+    let mut resources = Vec::new();
+    let mut services = Vec::new();
+    let mut jobs = Vec::new();
+    for (key, node) in &project.services {
+        let compose = key.text().unwrap_or_default().to_owned();
+        match im.roles[&compose].clone() {
+            Role::Resource(kind, version) => {
+                resources.push(resource::map(
+                    &mut im,
+                    &compose,
+                    node,
+                    kind,
+                    version.as_deref(),
+                ));
+            }
+            Role::Service => services.push(workload::map(&mut im, &compose, node, false)),
+            Role::Job => jobs.push(workload::map(&mut im, &compose, node, true)),
+        }
+    }
+    for volume in im.volumes.clone() {
+        let mut t = Table::new(path(&["resources", &volume]));
+        t.set("type", Toml::str("volume"));
+        resources.push(t);
+    }
+    tables.extend(services);
+    tables.extend(jobs);
+    tables.extend(resources);
+    let mut text = header(project);
+    for t in &tables {
+        t.write(&mut text);
+    }
+    if !im.dev.is_empty() {
+        text.push_str("\n# Host folders are Compose's (local development): the base mounts a volume instead.\n");
+        for t in &im.dev {
+            t.write(&mut text);
+        }
+    }
+    im.warnings.sort_by(|a, b| {
+        (a.file.as_str(), a.line, a.column, a.key.as_str()).cmp(&(
+            b.file.as_str(),
+            b.line,
+            b.column,
+            b.key.as_str(),
+        ))
+    });
+    Imported {
+        text,
+        stack: stack_name,
+        warnings: im.warnings,
+        secrets: im.secrets,
+    }
+}
+
+fn file_list(project: &Project) -> String {
+    project
+        .files
+        .iter()
+        .map(|f| {
+            f.file_name().map_or_else(
+                || f.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+fn header(project: &Project) -> String {
+    format!(
+        "# Imported by `stackc import` from {}.\n# Review it: `stackc check`, then `stackc build`. What Compose had that stackc does not take is\n# listed by the import (and `stackc import --format json`); credentials became secrets.\n",
+        file_list(project)
+    )
+}
+
+/// Which services are resources (an engine's image, nothing built), jobs (waited for until they
+/// complete, or `restart: "no"` with nothing published) or services.
+fn classify(im: &mut Importer) {
+    let mut completed = BTreeSet::new();
+    for (_, node) in &im.project.services {
+        if let Some(deps) = node.get("depends_on") {
+            for (k, v) in deps.entries() {
+                if v.get("condition").and_then(Node::text) == Some("service_completed_successfully")
+                {
+                    completed.insert(k.text().unwrap_or_default().to_owned());
+                }
+            }
+        }
+    }
+    for (key, node) in &im.project.services {
+        let compose = key.text().unwrap_or_default().to_owned();
+        let role = if let Some(kind) = resource::engine(node) {
+            kind
+        } else if completed.contains(&compose)
+            || (node.get("restart").and_then(Node::text) == Some("no")
+                && node.get("ports").is_none()
+                && node.get("healthcheck").is_none())
+        {
+            Role::Job
+        } else {
+            Role::Service
+        };
+        im.roles.insert(compose, role);
+    }
+}
+
+/// Top-level keys other than services: mapped where stackc has them, reported otherwise.
+fn top_level(im: &mut Importer) {
+    let entries = im.project.root.entries().to_vec();
+    for (k, v) in &entries {
+        let key = k.text().unwrap_or_default();
+        match key {
+            "services" | "name" => {}
+            "version" => im.warn(&k.pos, key, "obsolete in the Compose specification; ignored"),
+            "volumes" => {
+                for (vk, vv) in v.entries() {
+                    let options: Vec<&str> = vv
+                        .entries()
+                        .iter()
+                        .filter_map(|(o, _)| o.text())
+                        .filter(|o| *o != "name")
+                        .collect();
+                    if !options.is_empty() {
+                        im.warn(
+                            &vk.pos,
+                            format!("volumes.{}", vk.text().unwrap_or_default()),
+                            format!(
+                                "{} not carried over: stackc volumes are the target's default kind",
+                                options.join(", ")
+                            ),
+                        );
+                    }
+                }
+            }
+            "networks" => im.warn(
+                &k.pos,
+                key,
+                "not carried over: stackc puts each stack on its own network and allows exactly the dependency edges",
+            ),
+            "secrets" | "configs" => im.warn(
+                &k.pos,
+                key,
+                format!("not carried over: use stackc `secrets` (values you supply) or `{{ config = \"./file\" }}` mounts for {key}"),
+            ),
+            "include" => im.warn(&k.pos, key, "not carried over: import the included files together (`stackc import a.yml b.yml`)"),
+            _ if key.starts_with("x-") => {}
+            _ => im.warn(&k.pos, key, "not a Compose top-level key; ignored"),
+        }
+    }
+}
