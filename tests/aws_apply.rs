@@ -1420,6 +1420,49 @@ fn https_listener_with_redirect_applies_replans_clean_and_turns_off() {
         "{listeners:#}"
     );
     assert_eq!(listeners["80 HTTP"]["rules"].as_array().unwrap().len(), 4);
-    ok(&moto.stackc(&["destroy", &plain, "--yes"]), "destroy");
-    assert_eq!(moto.state()["loadBalancers"], serde_json::json!([]));
+
+    // Someone's rule on the redirect listener: turning TLS off would delete it with the listener,
+    // so the plan stops; destroy keeps the load balancer (and the group it uses) and deletes the
+    // stack's other listener.
+    ok(&moto.stackc(&["apply", &no_hsts, "--yes"]), "TLS on again");
+    clean_on_moto(&moto, &no_hsts, "");
+    moto.boto(
+        "elb = c('elbv2')\n\
+         lb = elb.describe_load_balancers()['LoadBalancers'][0]['LoadBalancerArn']\n\
+         l = [x for x in elb.describe_listeners(LoadBalancerArn=lb)['Listeners'] if x['Port'] == 80][0]\n\
+         elb.create_rule(ListenerArn=l['ListenerArn'], Priority=10, Conditions=[{'Field': 'path-pattern', 'Values': ['/.well-known/*']}], Actions=[{'Type': 'fixed-response', 'FixedResponseConfig': {'StatusCode': '200'}}], Tags=[{'Key': 'owner', 'Value': 'bob'}])\n",
+    );
+    let blocked = moto.stackc(&["plan", &plain]);
+    let said = common::text(&blocked.stdout) + &common::text(&blocked.stderr);
+    assert!(
+        said.contains("holds rules that are not the stack's"),
+        "{said}"
+    );
+    let destroy = moto.stackc(&["destroy", &no_hsts, "--yes"]);
+    let said = common::text(&destroy.stdout) + &common::text(&destroy.stderr);
+    assert!(said.contains("left alone"), "{said}");
+    let state = moto.state();
+    assert_eq!(
+        state["loadBalancers"].as_array().unwrap().len(),
+        1,
+        "{state:#}"
+    );
+    assert!(
+        state["securityGroups"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .any(|k| k.ends_with("alb")),
+        "{state:#}"
+    );
+    let listeners = moto.boto_json(LISTENERS);
+    assert_eq!(
+        listeners.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["80 HTTP"],
+        "the stack's HTTPS listener is gone, the one holding bob's rule kept: {listeners:#}"
+    );
+    assert_eq!(
+        listeners["80 HTTP"]["rules"],
+        serde_json::json!(["/.well-known/*"])
+    );
 }

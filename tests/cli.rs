@@ -678,3 +678,61 @@ fn each_target_refuses_tls_it_cannot_serve() {
         );
     }
 }
+
+/// Host names each target can route: an address is no host anywhere; the load balancer needs a
+/// dotted name with a letters-only last label; an `HTTPRoute` takes 16 names.
+#[test]
+fn hosts_a_target_cannot_route_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = |hosts: &str, k8s: &str| {
+        let path = dir.path().join("stack.toml");
+        std::fs::write(
+            &path,
+            format!(
+                "[stack]\nname = \"shop\"\n\n[services.web]\nimage = \"nginx:1.27\"\nport = 8080\n\n[routes]\n\"/\" = \"web\"\n\n\
+                 [gateway]\nhost = {hosts}\n\n[targets.kubernetes]\n{k8s}\n\n[targets.ecs]\nregion = \"eu-west-1\"\ncluster = \"shop\"\n"
+            ),
+        )
+        .unwrap();
+        path.to_string_lossy().into_owned()
+    };
+    let out = stackc(&["check", &spec("[\"shop.example.com\", \"10.0.0.1\"]", "")]);
+    assert!(
+        text(&out.stderr).contains("`10.0.0.1` is an IP address"),
+        "{}",
+        text(&out.stderr)
+    );
+    let build = |spec: &str, target: &str| {
+        let out = dir.path().join(format!("out-{target}"));
+        stackc(&[
+            "build",
+            spec,
+            "--target",
+            target,
+            "-o",
+            out.to_str().unwrap(),
+        ])
+    };
+    let single = spec("[\"intranet\", \"shop.xn--p1ai\"]", "");
+    let out = build(&single, "ecs");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("cannot route the host `intranet`") && err.contains("`shop.xn--p1ai`"),
+        "{err}"
+    );
+    assert_eq!(build(&single, "kubernetes").status.code(), Some(0));
+    let many: Vec<String> = (0..17).map(|i| format!("\"h{i}.example.com\"")).collect();
+    let wide = spec(&format!("[{}]", many.join(", ")), "gateway = \"edge\"");
+    let out = build(&wide, "kubernetes");
+    assert!(
+        text(&out.stderr).contains("at most 16 hostnames"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        build(&wide, "ecs").status.code(),
+        Some(0),
+        "17 hosts: six rules a route"
+    );
+}

@@ -32,6 +32,9 @@ pub struct Live {
     pub listener: Option<Item>,
     /// With TLS: the HTTP listener that redirects to HTTPS.
     pub redirect_listener: Option<Item>,
+    /// Rules on the redirect listener that are not the stack's, with their priorities (the listener
+    /// and the load balancer are then not deleted).
+    pub redirect_other_rules: Vec<(String, i64)>,
     /// Listeners on the stack's load balancer that are not the stack's, with their ports (the load
     /// balancer is then not deleted, and their ports not taken).
     pub other_listeners: Vec<(String, i64)>,
@@ -533,8 +536,13 @@ impl Live {
             .filter_map(|l| l.listener_arn().map(str::to_owned))
             .collect();
         let tags = elb_tags(aws, &arns).await?;
-        let main_port = desired.lb()["listener"]["Port"].as_i64();
-        let mut untagged_main = None;
+        // Where a listener from before listeners were tagged may be: the main listener's port,
+        // or (TLS just turned on) the port the redirect listener takes over.
+        let ports = [
+            desired.lb()["listener"]["Port"].as_i64(),
+            desired.lb()["redirectListener"]["Port"].as_i64(),
+        ];
+        let mut untagged = Vec::new();
         for l in listeners {
             let arn = l.listener_arn().unwrap_or_default().to_owned();
             let t = tags.get(&arn).cloned().unwrap_or_default();
@@ -546,19 +554,26 @@ impl Live {
                 Some(REDIRECT_LISTENER) if ours => {
                     self.redirect_listener = Some(self.listener_item(aws, l).await?);
                 }
-                None if l.port().map(i64::from) == main_port && !t.contains_key(STACK_TAG) => {
-                    untagged_main = Some(l);
-                }
+                None if !t.contains_key(STACK_TAG) => untagged.push(l),
                 _ => self
                     .other_listeners
                     .push((arn, l.port().map(i64::from).unwrap_or_default())),
             }
         }
-        if self.listener.is_none()
-            && let Some(l) = untagged_main
-        {
+        let legacy = if self.listener.is_none() {
+            ports.iter().flatten().find_map(|port| {
+                untagged
+                    .iter()
+                    .position(|l| l.port().map(i64::from) == Some(*port))
+            })
+        } else {
+            None
+        };
+        if let Some(i) = legacy {
+            let l = untagged.remove(i);
             self.listener = Some(self.listener_item(aws, l).await?);
-        } else if let Some(l) = untagged_main {
+        }
+        for l in untagged {
             self.other_listeners.push((
                 l.listener_arn().unwrap_or_default().to_owned(),
                 l.port().map(i64::from).unwrap_or_default(),
@@ -568,6 +583,14 @@ impl Live {
             self.names.set("listener", l.arn.clone());
             let arn = l.arn.clone();
             self.read_rules(aws, &arn, desired.identity()).await?;
+        }
+        if let Some(l) = &self.redirect_listener {
+            // The redirect listener has no rules of the stack; anyone else's are kept (and keep
+            // the listener and the load balancer).
+            let arn = l.arn.clone();
+            let mut mine = Live::default();
+            mine.read_rules(aws, &arn, desired.identity()).await?;
+            self.redirect_other_rules = mine.other_rules;
         }
         Ok(())
     }

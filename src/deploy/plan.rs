@@ -481,7 +481,10 @@ fn groups(plan: &mut Plan, desired: &Desired, live: &Live) {
         }
     }
     for owner in live.groups.keys() {
-        if !desired.groups.contains_key(owner) {
+        let in_use = owner == crate::targets::ecs::ALB_OWNER
+            && desired.load_balancer.is_none()
+            && load_balancer_kept(live);
+        if !desired.groups.contains_key(owner) && !in_use {
             plan.add(Action::Delete, Step::Group(owner.clone()), Vec::new());
         }
     }
@@ -529,9 +532,7 @@ fn load_balancer(plan: &mut Plan, desired: &Desired, live: &Live) {
                 Vec::new(),
             );
         }
-        if live.load_balancer.is_some() {
-            plan.add(Action::Delete, Step::LoadBalancer, Vec::new());
-        }
+        retire_load_balancer(plan, live);
         return;
     };
     let doc = symbolic(doc, names);
@@ -552,6 +553,17 @@ fn load_balancer(plan: &mut Plan, desired: &Desired, live: &Live) {
                 );
             } else if !fields.is_empty() {
                 plan.add(Action::Update, Step::LoadBalancer, fields);
+            }
+        }
+    }
+    // ACM certificates are regional; a spec without `region` learns the deployment's only now.
+    if let Some(region) = names.get("region") {
+        for cert in json::list_of(&doc["listener"], "Certificates") {
+            let arn = cert["CertificateArn"].as_str().unwrap_or_default();
+            if let Some(theirs) = arn.split(':').nth(3).filter(|r| *r != region) {
+                plan.problems.push(format!(
+                    "listener: the ACM certificate {arn} is in {theirs}, the deployment in {region}: a load balancer serves certificates of its own region only"
+                ));
             }
         }
     }
@@ -659,7 +671,30 @@ fn listener(
     }
     match (want, have) {
         (None, None) => {}
+        (None, Some(_))
+            if step == Step::RedirectListener && !live.redirect_other_rules.is_empty() =>
+        {
+            plan.problems.push(format!(
+                "{}: the redirect listener is no longer wanted but holds rules that are not the stack's ({}): delete or move them, then apply",
+                step.resource(),
+                live.redirect_other_rules
+                    .iter()
+                    .map(|(arn, _)| arn.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
         (None, Some(_)) => plan.add(Action::Delete, step, Vec::new()),
+        // A redirect moving to another port is made anew: deleted first (with the rule
+        // deletions), its port free for the main listener, then created on its new port.
+        (Some(w), Some(h))
+            if step == Step::RedirectListener
+                && w["Port"] != h.view["Port"]
+                && live.redirect_other_rules.is_empty() =>
+        {
+            plan.add(Action::Delete, step.clone(), Vec::new());
+            plan.add(Action::Create, step, Vec::new());
+        }
         (Some(_), None) => plan.add(Action::Create, step, Vec::new()),
         (Some(want), Some(have)) => {
             let fields = field_diff(
@@ -673,6 +708,47 @@ fn listener(
     }
 }
 
+/// Listeners and rules on the stack's load balancer that are not the stack's.
+fn not_the_stacks(live: &Live) -> Vec<&str> {
+    live.other_rules
+        .iter()
+        .chain(&live.redirect_other_rules)
+        .chain(&live.other_listeners)
+        .map(|(arn, _)| arn.as_str())
+        .collect()
+}
+
+/// Whether retiring the load balancer keeps it (someone else's listeners or rules are on it).
+fn load_balancer_kept(live: &Live) -> bool {
+    live.load_balancer.is_some() && !not_the_stacks(live).is_empty()
+}
+
+/// The load balancer is deleted with its listeners, unless it holds listeners or rules that are not
+/// the stack's: then it is kept (and its security group, which it uses), and only the stack's own
+/// listeners that hold no one else's rules are deleted.
+fn retire_load_balancer(plan: &mut Plan, live: &Live) {
+    let Some(lb) = &live.load_balancer else {
+        return;
+    };
+    let others = not_the_stacks(live);
+    if others.is_empty() {
+        plan.add(Action::Delete, Step::LoadBalancer, Vec::new());
+        return;
+    }
+    if live.listener.is_some() && live.other_rules.is_empty() {
+        plan.add(Action::Delete, Step::Listener, Vec::new());
+    }
+    if live.redirect_listener.is_some() && live.redirect_other_rules.is_empty() {
+        plan.add(Action::Delete, Step::RedirectListener, Vec::new());
+    }
+    plan.kept.push(format!(
+        "load balancer {} has listeners or listener rules that are not the stack's ({}): left alone, with its security group security-group/{}",
+        lb.arn,
+        others.join(", "),
+        crate::targets::ecs::ALB_OWNER,
+    ));
+}
+
 /// Everything the stack owns, to delete; what carries its names but is not its own is kept, and said.
 #[must_use]
 pub fn destroy(live: &Live, who: Identity<'_>) -> Plan {
@@ -684,21 +760,7 @@ pub fn destroy(live: &Live, who: Identity<'_>) -> Plan {
     for resource in live.rules.keys() {
         plan.add(Action::Delete, Step::Rule(resource.clone()), Vec::new());
     }
-    let others: Vec<&str> = live
-        .other_rules
-        .iter()
-        .chain(&live.other_listeners)
-        .map(|(arn, _)| arn.as_str())
-        .collect();
-    match (&live.load_balancer, others.is_empty()) {
-        (Some(_), true) => plan.add(Action::Delete, Step::LoadBalancer, Vec::new()),
-        (Some(lb), false) => plan.kept.push(format!(
-            "load balancer {} has listeners or listener rules that are not the stack's ({}): left alone",
-            lb.arn,
-            others.join(", ")
-        )),
-        (None, _) => {}
-    }
+    retire_load_balancer(&mut plan, live);
     for service in live.target_groups.keys() {
         plan.add(
             Action::Delete,
@@ -732,6 +794,9 @@ pub fn destroy(live: &Live, who: Identity<'_>) -> Plan {
         }
     }
     for owner in live.groups.keys() {
+        if owner == crate::targets::ecs::ALB_OWNER && load_balancer_kept(live) {
+            continue;
+        }
         plan.add(Action::Delete, Step::Group(owner.clone()), Vec::new());
     }
     for (name, p) in &live.parameters {

@@ -450,6 +450,8 @@ pub struct Gateway {
     pub port: Port,
     /// The host names served (`[gateway] host`), in the spec's order; empty: any host.
     pub hosts: Vec<String>,
+    /// Where `host` is written, for the targets' refusals.
+    pub hosts_span: Option<std::ops::Range<usize>>,
     pub cors: Option<Cors>,
     pub tls: Option<Tls>,
 }

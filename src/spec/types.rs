@@ -213,8 +213,8 @@ pub struct GatewaySpec {
     /// Compose: the published host port. Default 80.
     #[schemars(range(min = 1, max = 65535))]
     pub port: Option<Sp<i64>>,
-    /// The host name(s) the gateway serves: Kubernetes ingress hosts, ALB host condition, nginx
-    /// `server_name`, the self-signed certificate's names. A string or an array.
+    /// The host name(s) the gateway serves: Kubernetes ingress hosts, ALB host conditions, the
+    /// self-signed certificate's names (Compose's nginx answers any host). A string or an array.
     pub host: Option<Sp<HostsSpec>>,
     pub cors: Option<Sp<CorsSpec>>,
     /// HTTPS on the entry point: where each target gets its certificate, redirect, HSTS.

@@ -6,6 +6,7 @@ pub mod dockerfile;
 pub mod ecs;
 pub mod engines;
 pub mod fit;
+pub mod host_limits;
 pub mod images;
 pub mod kubernetes;
 pub mod mount_limits;

@@ -220,9 +220,12 @@ impl Run<'_> {
     pub(super) async fn delete_rules(&self, rules: &[&Change]) -> Result<()> {
         for c in rules {
             self.say(&format!("delete {} ...", c.resource));
-            if c.step == Step::RedirectListener
-                && let Some(listener) = &self.live.redirect_listener
-            {
+            let listener = match c.step {
+                Step::Listener => self.live.listener.as_ref(),
+                Step::RedirectListener => self.live.redirect_listener.as_ref(),
+                _ => None,
+            };
+            if let Some(listener) = listener {
                 match self
                     .aws
                     .elb

@@ -82,7 +82,12 @@ pub async fn execute(
     let early: Vec<&Change> = deletes
         .iter()
         .copied()
-        .filter(|c| matches!(c.step, Step::Rule(_) | Step::RedirectListener))
+        .filter(|c| {
+            matches!(
+                c.step,
+                Step::Rule(_) | Step::Listener | Step::RedirectListener
+            )
+        })
         .collect();
     run.delete_rules(&early).await?;
     for phase in 0..6 {

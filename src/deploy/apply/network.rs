@@ -185,8 +185,7 @@ impl Run<'_> {
     }
 
     /// The listener of `load-balancer.json`'s `key` (`listener`, `redirectListener`): created or
-    /// modified in place, then its attributes (HSTS) set; a listener read with HSTS that the spec
-    /// no longer asks for gets the empty value, which is AWS's "no header".
+    /// modified in place, then its attributes (HSTS) set.
     pub(super) async fn listener(&self, key: &str, update: bool, resource: &str) -> Result<Made> {
         use aws_sdk_elasticloadbalancingv2::types as t;
         let doc = self.fill(&self.desired.lb()[key], resource)?;
@@ -196,12 +195,35 @@ impl Run<'_> {
         } else {
             self.live.redirect_listener.as_ref()
         };
+        let attributes = if key == "listener" {
+            elb_api::listener_attributes(&self.desired.lb()["listenerAttributes"])
+        } else {
+            Vec::new()
+        };
         let arn = if update {
             let arn = live.map(|l| l.arn.clone()).ok_or_else(|| Failure {
                 resource: resource.to_owned(),
                 message: "no listener was read to update".into(),
                 call: None,
             })?;
+            // HSTS the spec no longer asks for is turned off first, while the listener is still
+            // HTTPS (the attribute belongs to HTTPS listeners): the empty value is AWS's "no
+            // header".
+            if attributes.is_empty() && live.is_some_and(|l| l.view.get("Attributes").is_some()) {
+                self.aws
+                    .elb
+                    .modify_listener_attributes()
+                    .listener_arn(&arn)
+                    .attributes(
+                        t::ListenerAttribute::builder()
+                            .key(crate::targets::ecs::HSTS_ATTRIBUTE)
+                            .value("")
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .map_err(failed(resource))?;
+            }
             self.aws
                 .elb
                 .modify_listener()
@@ -221,7 +243,7 @@ impl Run<'_> {
                 .elb
                 .create_listener()
                 .set_load_balancer_arn(str_of(&doc, "LoadBalancerArn"))
-                .set_protocol(protocol.clone())
+                .set_protocol(protocol)
                 .set_port(int_of(&doc, "Port"))
                 .set_certificates(elb_api::certificates(&doc))
                 .set_ssl_policy(str_of(&doc, "SslPolicy"))
@@ -240,20 +262,6 @@ impl Run<'_> {
                     call: None,
                 })?
         };
-        let mut attributes = if key == "listener" {
-            elb_api::listener_attributes(&self.desired.lb()["listenerAttributes"])
-        } else {
-            Vec::new()
-        };
-        let had_hsts = live.is_some_and(|l| l.view.get("Attributes").is_some());
-        if attributes.is_empty() && had_hsts && protocol == Some(t::ProtocolEnum::Https) {
-            attributes.push(
-                t::ListenerAttribute::builder()
-                    .key(crate::targets::ecs::HSTS_ATTRIBUTE)
-                    .value("")
-                    .build(),
-            );
-        }
         if !attributes.is_empty() {
             self.aws
                 .elb

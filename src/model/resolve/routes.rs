@@ -159,6 +159,7 @@ impl Resolver<'_> {
         Some(Gateway {
             port,
             hosts,
+            hosts_span: spec.and_then(|g| g.host.as_ref()).map(Sp::span),
             cors,
             tls,
         })
@@ -183,7 +184,14 @@ impl Resolver<'_> {
         let mut ok = true;
         let mut seen = std::collections::BTreeSet::new();
         for (name, span) in &names {
-            if let Err(why) = checks::host_name(name) {
+            if name.parse::<std::net::Ipv4Addr>().is_ok() {
+                ok = false;
+                self.push(
+                    Diagnostic::error(Code::InvalidGateway, format!("`{name}` is an IP address, not a host name"))
+                        .at(span.clone(), "an address")
+                        .help("Ingress hosts, load balancer host conditions and certificates name hosts: leave `host` out to serve requests for any host (and any address)"),
+                );
+            } else if let Err(why) = checks::host_name(name) {
                 ok = false;
                 self.error(Code::InvalidGateway, why, span.clone(), "invalid host");
             } else if !seen.insert(name.as_str()) {

@@ -22,7 +22,7 @@ use types::{AwsTag, Tag};
 pub use efs::OWNER as EFS_OWNER;
 pub use fargate::{fit as fargate_fit, is_valid as fargate_valid};
 pub use names::{Identity, Kind as NameKind};
-pub use network::{HSTS_ATTRIBUTE, REDIRECT_LISTENER};
+pub use network::{ALB as ALB_OWNER, HSTS_ATTRIBUTE, REDIRECT_LISTENER};
 
 pub struct EcsTarget;
 
@@ -207,6 +207,7 @@ impl Target for EcsTarget {
         let mut out = crate::targets::mount_limits::host_paths(compiled, "ECS");
         out.extend(configs::unsupported(compiled));
         out.extend(crate::targets::tls_limits::ecs(compiled));
+        out.extend(crate::targets::host_limits::ecs(compiled));
         out
     }
 
@@ -219,9 +220,13 @@ impl Target for EcsTarget {
         notes.extend(taskdef::health_notes(compiled));
         notes.extend(network::health_notes(compiled));
         // Application Load Balancer quotas (raisable on request): 100 rules and 100 target groups.
-        if model.routes.len() > 100 {
+        let rules = model.routes.len()
+            * model.gateway.as_ref().map_or(1, |g| {
+                g.hosts.len().div_ceil(network::MAX_HOSTS_PER_RULE).max(1)
+            });
+        if rules > 100 || model.routes.len() > 100 {
             notes.push(format!(
-                "ecs: {} routes make {} listener rules and up to as many target groups; an Application Load Balancer allows 100 of each unless its quotas are raised",
+                "ecs: {} routes make {rules} listener rules (one per route and three host names) and up to {} target groups; an Application Load Balancer allows 100 of each unless its quotas are raised",
                 model.routes.len(),
                 model.routes.len()
             ));

@@ -411,8 +411,22 @@ pub fn health_notes(compiled: &Compiled) -> Vec<String> {
 
 /// A route as an ELB tag value, which holds letters, digits, spaces and `+ - = . _ : / @` only: any
 /// other character of a route (`~ $ & '`) is written `=XX` (its hex code; `=` itself is never in a
-/// route, so distinct routes keep distinct tags).
+/// route, so distinct routes keep distinct tags). A tag value holds 256 characters: a route whose
+/// escaped form would not fit (with `rule/` and a host-set suffix) is named by its SHA-256 instead
+/// (`=sha-…`: `s` is not a hex digit, so no escaped route reads the same).
 fn tag_value(route: &str) -> String {
+    let escaped = escape_tag(route);
+    if escaped.len() > 240 {
+        format!(
+            "=sha-{}",
+            &crate::output::manifest::sha256(route.as_bytes())[..32]
+        )
+    } else {
+        escaped
+    }
+}
+
+fn escape_tag(route: &str) -> String {
     route.chars().fold(String::new(), |mut out, c| {
         if c.is_ascii_alphanumeric() || "+-._:/@".contains(c) {
             out.push(c);
@@ -561,7 +575,7 @@ fn client_ports(gateway: &Gateway) -> Vec<u16> {
 
 /// ELB: "up to three match evaluations per condition" (and five per rule: two path patterns and
 /// three hosts fit).
-const MAX_HOSTS_PER_RULE: usize = 3;
+pub const MAX_HOSTS_PER_RULE: usize = 3;
 
 /// The TLS policy of the HTTPS listener: TLS 1.3 and 1.2 with forward-secret ciphers only, AWS's
 /// recommended policy.

@@ -131,6 +131,7 @@ impl Target for Kubernetes {
     fn unsupported(&self, compiled: &Compiled) -> Vec<crate::diagnostics::Diagnostic> {
         let mut out = crate::targets::mount_limits::host_paths(compiled, "Kubernetes");
         out.extend(crate::targets::tls_limits::kubernetes(compiled));
+        out.extend(crate::targets::host_limits::gateway_api(compiled));
         out
     }
 
