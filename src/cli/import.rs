@@ -86,6 +86,7 @@ pub fn run(args: &ImportArgs) -> u8 {
             let report = serde_json::json!({
                 "version": 1,
                 "stack": imported.stack,
+                "names": imported.names,
                 "written": if to_stdout { None } else { Some(args.out.display().to_string()) },
                 "warnings": imported.warnings,
                 "secrets": imported.secrets,

@@ -30,9 +30,19 @@ pub fn variable(im: &mut Importer, compose: &str, var: &Node, value: &Node) -> E
     if let Some((placeholder, note)) = reference(im, &text) {
         return EnvOut::Value(placeholder, Some(note));
     }
+    if let Some((_, resource)) = im.passwords.iter().find(|(p, _)| *p == text) {
+        return EnvOut::Value(
+            format!("${{resources.{resource}.password}}"),
+            Some(format!(
+                "was the password of `{resource}` (stackc generates it)"
+            )),
+        );
+    }
     let credential = (checks::password_name(&name) && !text.trim().is_empty())
         || (checks::credential_name(&name) && !checks::plainly_not_secret(&text))
-        || checks::url_password(&text, &[]).is_some();
+        || checks::url_password(&text, &[]).is_some()
+        || url_userinfo(&text)
+        || name.to_ascii_uppercase().ends_with("_DSN");
     if credential {
         return secret(im, compose, var, &name, &text);
     }
@@ -106,12 +116,32 @@ fn reference(im: &Importer, text: &str) -> Option<(String, String)> {
     let authority = &rest[..authority_end];
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     let host = host_port.split(':').next().unwrap_or(host_port);
-    if let Some((compose, name, _)) = resources.iter().find(|(c, _, _)| c == host) {
+    if let Some((compose, name, port)) = resources.iter().find(|(c, _, _)| c == host) {
+        let userinfo = authority.contains('@');
+        if userinfo {
+            // Credentials in the URL: the resource's own URL, with its generated password.
+            return Some((
+                format!("${{resources.{name}.url}}"),
+                format!(
+                    "was a {scheme} URL to `{compose}` with credentials (stackc's URL carries the resource's own user, password and database)"
+                ),
+            ));
+        }
+        // No credentials (`redis://cache:6379/1`, `jdbc:postgresql://db:5432/app`): only the
+        // address is the resource's; scheme, path and query stay as written.
+        let address = format!("${{resources.{name}.host}}:${{resources.{name}.port}}");
+        let written_port = host_port
+            .split_once(':')
+            .and_then(|(_, p)| p.parse::<u16>().ok());
+        if written_port.is_some() && written_port != *port {
+            return None;
+        }
         return Some((
-            format!("${{resources.{name}.url}}"),
             format!(
-                "was a {scheme} URL to `{compose}` (stackc's URL carries the resource's own user, password and database)"
+                "{scheme}://{address}{}",
+                rest[authority_end..].replace("${", "$${")
             ),
+            format!("was `{text}`"),
         ));
     }
     if matches!(scheme, "http" | "https") {
@@ -139,4 +169,15 @@ fn reference(im: &Importer, text: &str) -> Option<(String, String)> {
         }
     }
     None
+}
+
+/// A URL with a user part (`https://key@host/…`, a Sentry DSN): the user part is often a token.
+fn url_userinfo(text: &str) -> bool {
+    text.split_once("://").is_some_and(|(scheme, rest)| {
+        !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+            && rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())].contains('@')
+    })
 }

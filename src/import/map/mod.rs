@@ -41,6 +41,8 @@ pub struct Imported {
     #[serde(skip)]
     pub text: String,
     pub stack: String,
+    /// Compose service -> what it became (`services.web`, `jobs.migrate`, `resources.db`).
+    pub names: BTreeMap<String, String>,
     pub warnings: Vec<Warning>,
     pub secrets: Vec<SecretNote>,
 }
@@ -67,6 +69,11 @@ pub struct Importer<'a> {
     pub secret_owners: BTreeMap<String, String>,
     /// Named volumes the workloads mount (stackc volume resources).
     pub volumes: BTreeSet<String>,
+    /// Compose volume name -> stackc resource name.
+    pub volume_names: BTreeMap<String, String>,
+    /// A resource's user password as the Compose file set it (a variable elsewhere with that value
+    /// is the resource's password): (value, resource).
+    pub passwords: Vec<(String, String)>,
     /// Tables of the `dev` overlay (host folders, Compose only).
     pub dev: Vec<Table>,
     /// Comments for a service's table: (Compose service, text).
@@ -84,7 +91,32 @@ impl Importer<'_> {
         });
     }
 
-    /// The stackc name of a Compose service (or volume).
+    /// The stackc name of a Compose named volume: a volume resource, named apart from every
+    /// service, job and resource (Compose keeps volumes and services in separate namespaces).
+    pub fn volume_name(&mut self, compose: &str) -> String {
+        if let Some(name) = self.volume_names.get(compose) {
+            return name.clone();
+        }
+        let base = dns_label(compose);
+        let taken = |n: &String, im: &Self| {
+            im.names.values().any(|s| s == n) || im.volume_names.values().any(|v| v == n)
+        };
+        let mut name = base.clone();
+        let mut n = 1;
+        while taken(&name, self) {
+            name = if n == 1 {
+                format!("{base}-data")
+            } else {
+                format!("{base}-data-{n}")
+            };
+            n += 1;
+        }
+        self.volume_names.insert(compose.to_owned(), name.clone());
+        self.volumes.insert(name.clone());
+        name
+    }
+
+    /// The stackc name of a Compose service.
     #[must_use]
     pub fn name_of(&self, compose: &str) -> String {
         self.names
@@ -128,6 +160,8 @@ pub fn import(project: &Project, spec_dir: &Path) -> Imported {
         secrets: Vec::new(),
         secret_owners: BTreeMap::new(),
         volumes: BTreeSet::new(),
+        volume_names: BTreeMap::new(),
+        passwords: Vec::new(),
         dev: Vec::new(),
         notes: Vec::new(),
     };
@@ -160,6 +194,7 @@ pub fn import(project: &Project, spec_dir: &Path) -> Imported {
     }
     classify(&mut im);
     top_level(&mut im);
+    resource::passwords(&mut im);
 
     let stack_name = dns_label(&project.name);
     let mut tables = vec![];
@@ -215,9 +250,22 @@ pub fn import(project: &Project, spec_dir: &Path) -> Imported {
             b.key.as_str(),
         ))
     });
+    let names = im
+        .roles
+        .iter()
+        .map(|(compose, role)| {
+            let table = match role {
+                Role::Service => "services",
+                Role::Job => "jobs",
+                Role::Resource(..) => "resources",
+            };
+            (compose.clone(), format!("{table}.{}", im.name_of(compose)))
+        })
+        .collect();
     Imported {
         text,
         stack: stack_name,
+        names,
         warnings: im.warnings,
         secrets: im.secrets,
     }

@@ -188,3 +188,40 @@ fn resource_limits(im: &mut Importer, t: &mut Table, compose: &str, key: &str, k
         ),
     }
 }
+
+/// The variable holding the password of the user a resource's image creates.
+fn user_password_variable(kind: ResourceKind) -> &'static [&'static str] {
+    match kind {
+        ResourceKind::Postgres => &["POSTGRES_PASSWORD"],
+        ResourceKind::Mysql => &["MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD"],
+        ResourceKind::Mariadb => &[
+            "MARIADB_PASSWORD",
+            "MYSQL_PASSWORD",
+            "MARIADB_ROOT_PASSWORD",
+        ],
+        ResourceKind::Mongodb => &["MONGO_INITDB_ROOT_PASSWORD"],
+        ResourceKind::Rabbitmq => &["RABBITMQ_DEFAULT_PASS"],
+        _ => &[],
+    }
+}
+
+/// Remembers each resource's password as the Compose files set it: a service variable with that
+/// value refers to the resource's password (stackc generates it now).
+pub fn passwords(im: &mut Importer) {
+    let mut found = Vec::new();
+    for (key, node) in &im.project.services {
+        let compose = key.text().unwrap_or_default();
+        let Some(Role::Resource(kind, _)) = im.roles.get(compose) else {
+            continue;
+        };
+        let env = node.get("environment");
+        if let Some(value) = user_password_variable(*kind)
+            .iter()
+            .find_map(|v| env.and_then(|e| e.get(v)).and_then(Node::text))
+            .filter(|v| !v.is_empty())
+        {
+            found.push((value.to_owned(), im.name_of(compose)));
+        }
+    }
+    im.passwords = found;
+}

@@ -369,42 +369,35 @@ fn ports(
             );
             continue;
         }
-        if spec.range > 1 {
-            im.warn(
-                &p.pos,
-                &here,
-                format!(
-                    "a range: only its first port, {}, is carried over",
-                    spec.container
-                ),
-            );
-        }
         if let Some(ip) = &spec.host_ip {
             im.warn(&p.pos, &here, format!("the host address {ip} is not kept: stackc publishes on every address of the host (Compose)"));
         }
-        let publish = spec.published.map(i64::from);
-        if Some(spec.container) == main && !t.entries.iter().any(|(k, _, _)| k == "port") {
-            t.set("port", Toml::Int(i64::from(spec.container)));
-            if let Some(h) = publish {
-                t.set("publish", Toml::Int(h));
-            }
-        } else if Some(spec.container) == main {
-            im.warn(
-                &p.pos,
-                &here,
-                "the main port published twice: only the first is carried over",
-            );
-        } else {
-            let mut entry = vec![
-                ("name".to_owned(), Toml::str(format!("p{}", spec.container))),
-                ("port".to_owned(), Toml::Int(i64::from(spec.container))),
-            ];
-            if let Some(h) = publish {
-                entry.push(("publish".to_owned(), Toml::Int(h)));
-            }
-            if !extra.iter().any(
-                |e| matches!(e, Toml::Table(x) if x[1].1 == Toml::Int(i64::from(spec.container))),
-            ) {
+        // A range is its ports one by one (each a named port of its own).
+        for i in 0..spec.range {
+            let container = spec.container + i;
+            let publish = spec.published.map(|h| i64::from(h) + i64::from(i));
+            if Some(container) == main && !t.entries.iter().any(|(k, _, _)| k == "port") {
+                t.set("port", Toml::Int(i64::from(container)));
+                if let Some(h) = publish {
+                    t.set("publish", Toml::Int(h));
+                }
+            } else if Some(container) == main {
+                im.warn(
+                    &p.pos,
+                    &here,
+                    "the main port published twice: only the first is carried over",
+                );
+            } else if !extra
+                .iter()
+                .any(|e| matches!(e, Toml::Table(x) if x[1].1 == Toml::Int(i64::from(container))))
+            {
+                let mut entry = vec![
+                    ("name".to_owned(), Toml::str(format!("p{container}"))),
+                    ("port".to_owned(), Toml::Int(i64::from(container))),
+                ];
+                if let Some(h) = publish {
+                    entry.push(("publish".to_owned(), Toml::Int(h)));
+                }
                 extra.push(Toml::Table(entry));
             }
         }
@@ -630,8 +623,7 @@ fn mounts(
         };
         match parsed {
             Mount::Named { name: volume, target, read_only } => {
-                let resource = super::dns_label(&volume);
-                im.volumes.insert(resource.clone());
+                let resource = im.volume_name(&volume);
                 let value = if read_only {
                     Toml::Table(vec![("volume".into(), Toml::str(&resource)), ("read_only".into(), Toml::Bool(true))])
                 } else {
@@ -657,8 +649,10 @@ fn mounts(
                 }
                 // A host folder is Compose's (local development): the base gets a volume at that
                 // path, the `dev` overlay the folder.
-                let volume = super::dns_label(&format!("{name}-{}", target.rsplit('/').find(|s| !s.is_empty()).unwrap_or("data")));
-                im.volumes.insert(volume.clone());
+                let volume = im.volume_name(&format!(
+                    "{name}-{}",
+                    target.rsplit('/').find(|s| !s.is_empty()).unwrap_or("data")
+                ));
                 volumes.push((target.clone(), Toml::str(&volume)));
                 let mut host = vec![("host".to_owned(), Toml::str(rel))];
                 if read_only {
