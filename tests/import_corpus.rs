@@ -137,6 +137,25 @@ fn every_corpus_project_imports_checks_builds_and_round_trips() {
                 ));
             }
         }
+        // ECS, once the spec has `[targets.ecs]`: it builds, or refuses only what ECS cannot
+        // mount (a single file: ECS mounts folders), with that help.
+        let ecs_spec = format!(
+            "{spec}\n[targets.ecs]\nregion = \"eu-west-1\"\nregistry = \"123456789012.dkr.ecr.eu-west-1.amazonaws.com\"\n"
+        );
+        std::fs::write(dir.join("ecs.toml"), ecs_spec).unwrap();
+        let ecs = run(
+            &dir,
+            &["build", "ecs.toml", "--target", "ecs", "-o", "dist-ecs"],
+        );
+        let said = common::text(&ecs.stderr);
+        let only_single_files = said
+            .lines()
+            .filter(|l| l.contains('×'))
+            .all(|l| l.contains("single file"));
+        let refused_single_files = said.contains("unsupported-mount") && only_single_files;
+        if !(ecs.status.success() || refused_single_files) {
+            failures.push(format!("{name}: ECS build failed\n{said}"));
+        }
         let Some(compose) = &compose else { continue };
         std::fs::write(dir.join("names.json"), report["names"].to_string()).unwrap();
         let rt = Command::new(&python)

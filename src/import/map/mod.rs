@@ -208,21 +208,22 @@ pub fn import(project: &Project, spec_dir: &Path) -> Imported {
     let mut resources = Vec::new();
     let mut services = Vec::new();
     let mut jobs = Vec::new();
+    let mut sources = SourceLines::default();
     for (key, node) in &project.services {
         let compose = key.text().unwrap_or_default().to_owned();
-        match im.roles[&compose].clone() {
-            Role::Resource(kind, version) => {
-                resources.push(resource::map(
-                    &mut im,
-                    &compose,
-                    node,
-                    kind,
-                    version.as_deref(),
-                ));
-            }
-            Role::Service => services.push(workload::map(&mut im, &compose, node, false)),
-            Role::Job => jobs.push(workload::map(&mut im, &compose, node, true)),
-        }
+        let (mut table, list) = match im.roles[&compose].clone() {
+            Role::Resource(kind, version) => (
+                resource::map(&mut im, &compose, node, kind, version.as_deref()),
+                &mut resources,
+            ),
+            Role::Service => (workload::map(&mut im, &compose, node, false), &mut services),
+            Role::Job => (workload::map(&mut im, &compose, node, true), &mut jobs),
+        };
+        // The comments written above the service in Compose come along, under its origin.
+        let carried = sources.comments_above(&key.pos);
+        let at = table.comments.len().min(1);
+        table.comments.splice(at..at, carried);
+        list.push(table);
     }
     for volume in im.volumes.clone() {
         let mut t = Table::new(path(&["resources", &volume]));
@@ -268,6 +269,35 @@ pub fn import(project: &Project, spec_dir: &Path) -> Imported {
         names,
         warnings: im.warnings,
         secrets: im.secrets,
+    }
+}
+
+/// The Compose files' lines, read once each, for the comments the YAML parser does not keep.
+#[derive(Default)]
+struct SourceLines {
+    files: BTreeMap<String, Vec<String>>,
+}
+
+impl SourceLines {
+    /// The `#` comment lines directly above `pos` (no blank line between), in order.
+    fn comments_above(&mut self, pos: &Pos) -> Vec<String> {
+        let lines = self.files.entry(pos.file.to_string()).or_insert_with(|| {
+            std::fs::read_to_string(&*pos.file)
+                .map(|t| t.lines().map(str::to_owned).collect())
+                .unwrap_or_default()
+        });
+        let mut out = Vec::new();
+        for line in lines[..pos.line.saturating_sub(1).min(lines.len())]
+            .iter()
+            .rev()
+        {
+            match line.trim_start().strip_prefix('#') {
+                Some(text) => out.push(text.trim().to_owned()),
+                None => break,
+            }
+        }
+        out.reverse();
+        out
     }
 }
 
