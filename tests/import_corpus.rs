@@ -224,3 +224,88 @@ fn broken_projects_are_refused_and_nothing_is_overwritten() {
         common::text(&out.stderr)
     );
 }
+
+/// Credentials wherever Compose files carry them — interpolated into a command or a health check,
+/// flags on a command line, tokens in URL queries, multi-line keys in .env, commented-out blocks,
+/// names the credential heuristics must know — reach no output of the import.
+#[test]
+fn credentials_reach_no_output_wherever_they_are_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join(".env"),
+        "REDIS_PASSWORD=LEAKredis1\nJWT_PRIVATE_KEY=\"-----BEGIN PRIVATE KEY-----\nMIIBLEAKpem\n-----END PRIVATE KEY-----\"\nANON_KEY=LEAKanon123\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("compose.yaml"),
+        r#"services:
+  cache:
+    image: eqalpha/keydb:x86_64_v6.3.4
+    command: keydb-server --requirepass ${REDIS_PASSWORD}
+    healthcheck:
+      test: ["CMD", "keydb-cli", "-a", "${REDIS_PASSWORD}", "ping"]
+  worker:
+    image: ghcr.io/acme/worker:1
+    command: ["worker", "--broker", "amqp://guest:LEAKamqp@mq.example.com//", "--api-token=LEAKflag"]
+    environment:
+      JWT_PRIVATE_KEY: ${JWT_PRIVATE_KEY}
+      HOOK_URL: https://hooks.example.com/x?apikey=LEAKquery
+      APP_KEYS: LEAKkeys1,LEAKkeys2
+      HASH_SALT: LEAKsalt
+      BASIC_AUTH: admin:LEAKbasic
+      AUTH_HEADER: Bearer LEAKbearer
+      CACHE_URL: redis://cache:6379/0?password=LEAKq
+  # pgadmin:
+  #   environment:
+  #     PGADMIN_DEFAULT_PASSWORD: LEAKpgadmin
+  realtime:
+    image: ghcr.io/acme/realtime:2
+    ports: ["4000:4000"]
+    healthcheck:
+      test: ["CMD", "curl", "-sSfL", "-H", "Authorization: Bearer ${ANON_KEY}", "http://localhost:4000/api/health"]
+"#,
+    )
+    .unwrap();
+    for args in [
+        vec!["import", "-o", "stack.toml", "--format", "json"],
+        vec!["import", "-o", "-", "--format", "json"],
+        vec!["import", "-o", "other.toml"],
+    ] {
+        let out = run(d, &args);
+        let mut all = common::text(&out.stdout) + &common::text(&out.stderr);
+        for file in ["stack.toml", "other.toml"] {
+            all.push_str(&std::fs::read_to_string(d.join(file)).unwrap_or_default());
+        }
+        assert!(
+            !all.contains("LEAK"),
+            "{args:?}: a credential reached an output:\n{all}"
+        );
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {all}");
+    }
+    let check = run(d, &["check", "stack.toml"]);
+    assert!(check.status.success(), "{}", common::text(&check.stderr));
+    let build = run(d, &["build", "stack.toml", "-o", "dist"]);
+    assert!(build.status.success(), "{}", common::text(&build.stderr));
+    let mut artifacts = String::new();
+    for entry in walk(&d.join("dist")) {
+        artifacts.push_str(&std::fs::read_to_string(entry).unwrap_or_default());
+    }
+    assert!(
+        !artifacts.contains("LEAK"),
+        "a credential reached the artifacts"
+    );
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}

@@ -40,7 +40,9 @@ pub struct ImportArgs {
 
 pub fn run(args: &ImportArgs) -> u8 {
     let to_stdout = args.out.as_os_str() == "-";
-    if !to_stdout && args.out.exists() && !args.force {
+    // A dangling symlink `exists()` not, but writing would follow it.
+    let present = std::fs::symlink_metadata(&args.out).is_ok();
+    if !to_stdout && present && !args.force {
         crate::tell!(
             "error: {} exists: stackc import does not replace it (pass --force, or -o another file)",
             args.out.display()
@@ -69,13 +71,41 @@ pub fn run(args: &ImportArgs) -> u8 {
             return exit::FAILED;
         }
     };
+    // Never over a file the import reads.
+    if !to_stdout
+        && let Ok(out) = std::fs::canonicalize(&args.out)
+        && imported
+            .inputs
+            .iter()
+            .any(|i| std::fs::canonicalize(i).is_ok_and(|i| i == out))
+    {
+        crate::tell!(
+            "error: {} is one of the Compose files being imported: write the spec elsewhere",
+            args.out.display()
+        );
+        return exit::FAILED;
+    }
+    if !to_stdout && std::fs::symlink_metadata(&args.out).is_ok_and(|m| m.file_type().is_symlink())
+    {
+        crate::tell!(
+            "error: {} is a symlink: stackc import writes a file of its own (remove the link, or -o another path)",
+            args.out.display()
+        );
+        return exit::FAILED;
+    }
     let spec_path = if to_stdout {
         PathBuf::from("stack.toml")
     } else {
         args.out.clone()
     };
     let problems = check(&spec_path, &imported.text);
-    if to_stdout {
+    // A spec stackc itself calls a credential leak is not written anywhere.
+    let leaks = problems.iter().any(|p| p.contains("literal-secret"));
+    if leaks {
+        crate::tell!(
+            "error: the imported spec would hold a credential: nothing written (please report this Compose file)"
+        );
+    } else if to_stdout {
         print!("{}", imported.text);
     } else if let Err(e) = std::fs::write(&args.out, &imported.text) {
         crate::tell!("error: {}: {e}", args.out.display());
@@ -92,7 +122,10 @@ pub fn run(args: &ImportArgs) -> u8 {
                 "secrets": imported.secrets,
                 "problems": problems,
             });
-            if !to_stdout {
+            // With the spec on standard output, the report goes to standard error.
+            if to_stdout {
+                crate::tell!("{report:#}");
+            } else {
                 println!("{report:#}");
             }
         }
@@ -125,7 +158,7 @@ fn human(args: &ImportArgs, imported: &import::Imported, problems: &[String], to
             s.secret
         );
     }
-    for p in problems {
+    for p in problems.iter().filter(|p| !p.contains("literal-secret")) {
         crate::tell!("error: the imported spec does not check: {p}");
     }
     if !to_stdout {

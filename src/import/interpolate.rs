@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 #[derive(Debug, Default, Clone)]
 pub struct Variables {
     pub values: BTreeMap<String, String>,
+    /// Names set by the shell: files do not override them.
+    pub from_shell: std::collections::BTreeSet<String>,
 }
 
 impl Variables {
@@ -31,8 +33,7 @@ pub fn interpolate(text: &str, vars: &Variables) -> Result<String, String> {
             out.push('$');
             rest = tail;
         } else if let Some(body) = after.strip_prefix('{') {
-            let end =
-                closing_brace(body).ok_or_else(|| format!("`${{` without its `}}` in `{text}`"))?;
+            let end = closing_brace(body).ok_or_else(|| "a `${` without its `}`".to_owned())?;
             out.push_str(&braced(&body[..end], vars)?);
             rest = &body[end + 1..];
         } else {
@@ -78,7 +79,7 @@ fn braced(body: &str, vars: &Variables) -> Result<String, String> {
         .unwrap_or(body.len());
     let (name, op) = body.split_at(name_len);
     if name.is_empty() {
-        return Err(format!("`${{{body}}}` names no variable"));
+        return Err("a `${…}` that names no variable".to_owned());
     }
     let value = vars.get(name);
     let set = value.is_some();
@@ -130,7 +131,11 @@ fn braced(body: &str, vars: &Variables) -> Result<String, String> {
             }
             value.unwrap_or("").to_owned()
         }
-        _ => return Err(format!("`${{{body}}}`: unknown substitution `{op}`")),
+        _ => {
+            return Err(format!(
+                "`${{{name}…}}`: unknown substitution (Compose knows :- - :? ? :+ +)"
+            ));
+        }
     })
 }
 
@@ -141,14 +146,20 @@ fn braced(body: &str, vars: &Variables) -> Result<String, String> {
 /// # Errors
 /// A line that is not an assignment, with its number.
 pub fn read_env_file(text: &str, vars: &mut Variables, file: &str) -> Result<(), String> {
-    for (n, raw) in text.lines().enumerate() {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut n = 0;
+    while n < lines.len() {
+        let raw = lines[n];
+        let number = n + 1;
+        n += 1;
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
         let line = line.strip_prefix("export ").unwrap_or(line);
+        // Errors name the line, never its text: a .env holds credentials.
         let Some((key, value)) = line.split_once('=') else {
-            return Err(format!("{file}:{}: not KEY=value: `{raw}`", n + 1));
+            return Err(format!("{file}:{number}: not KEY=value"));
         };
         let key = key.trim();
         if key.is_empty()
@@ -156,14 +167,30 @@ pub fn read_env_file(text: &str, vars: &mut Variables, file: &str) -> Result<(),
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
         {
-            return Err(format!("{file}:{}: `{key}` is not a variable name", n + 1));
+            return Err(format!("{file}:{number}: not a variable name before `=`"));
         }
         let value = value.trim_start();
         let parsed = if let Some(inner) = value.strip_prefix('\'') {
-            inner.split_once('\'').map_or(inner, |(v, _)| v).to_owned()
+            let mut whole = inner.to_owned();
+            while !whole.contains('\'') && n < lines.len() {
+                whole.push('\n');
+                whole.push_str(lines[n]);
+                n += 1;
+            }
+            whole
+                .split_once('\'')
+                .map_or(whole.as_str(), |(v, _)| v)
+                .to_owned()
         } else if let Some(inner) = value.strip_prefix('"') {
+            // A double-quoted value may span lines, up to its closing quote.
+            let mut whole = inner.to_owned();
+            while !closes(&whole) && n < lines.len() {
+                whole.push('\n');
+                whole.push_str(lines[n]);
+                n += 1;
+            }
             let mut out = String::new();
-            let mut chars = inner.chars();
+            let mut chars = whole.chars();
             while let Some(c) = chars.next() {
                 match c {
                     '"' => break,
@@ -176,14 +203,30 @@ pub fn read_env_file(text: &str, vars: &mut Variables, file: &str) -> Result<(),
                     c => out.push(c),
                 }
             }
-            interpolate(&out, vars)?
+            interpolate(&out, vars).map_err(|e| format!("{file}:{number}: {e}"))?
         } else {
             let cut = value.find(" #").map_or(value, |i| &value[..i]);
-            interpolate(cut.trim_end(), vars)?
+            interpolate(cut.trim_end(), vars).map_err(|e| format!("{file}:{number}: {e}"))?
         };
-        vars.values.entry(key.to_owned()).or_insert(parsed);
+        // The shell's environment wins; among files, the last value read wins (as in Compose).
+        if !vars.from_shell.contains(key) {
+            vars.values.insert(key.to_owned(), parsed);
+        }
     }
     Ok(())
+}
+
+/// Whether a double-quoted value's text has its closing quote (not escaped).
+fn closes(text: &str) -> bool {
+    let mut escaped = false;
+    for c in text.chars() {
+        match c {
+            '\\' if !escaped => escaped = true,
+            '"' if !escaped => return true,
+            _ => escaped = false,
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -196,6 +239,7 @@ mod tests {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
+            from_shell: pairs.iter().map(|(k, _)| (*k).to_owned()).collect(),
         }
     }
 
@@ -251,5 +295,17 @@ mod tests {
         assert_eq!(v.get("SHELL_WINS"), Some("shell"));
         assert_eq!(v.get("E"), Some(""));
         assert!(read_env_file("nonsense\n", &mut v, ".env").is_err());
+        let mut w = Variables::default();
+        read_env_file(
+            "A=1\nA=2\nPEM=\"-----BEGIN\nMIIB\n-----END\"\nB=3\n",
+            &mut w,
+            ".env",
+        )
+        .unwrap();
+        assert_eq!(w.get("A"), Some("2"));
+        assert_eq!(w.get("PEM"), Some("-----BEGIN\nMIIB\n-----END"));
+        assert_eq!(w.get("B"), Some("3"));
+        let err = read_env_file("SECRETLINE\n", &mut w, ".env").unwrap_err();
+        assert!(!err.contains("SECRETLINE"), "{err}");
     }
 }

@@ -42,6 +42,8 @@ pub struct Project {
     /// Services left out: not in an active profile.
     pub skipped: Vec<(Node, String)>,
     pub files: Vec<PathBuf>,
+    /// The interpolation variables (shell, then .env): what a bare `environment: [VAR]` reads.
+    pub variables: Variables,
 }
 
 /// Loads the project.
@@ -50,42 +52,18 @@ pub struct Project {
 /// A missing or unreadable file, a YAML error, a required variable without a value, a broken
 /// `extends`: each with its file and position.
 pub fn load(options: &Options) -> Result<Project, String> {
-    let files = if options.files.is_empty() {
-        let dir = options
-            .project_directory
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("."));
-        let main = DEFAULT_FILES
-            .iter()
-            .map(|f| dir.join(f))
-            .find(|p| p.is_file())
-            .ok_or_else(|| {
-                format!(
-                    "no compose file in {}: looked for {}",
-                    dir.display(),
-                    DEFAULT_FILES.join(", ")
-                )
-            })?;
-        let mut files = vec![main];
-        if let Some(over) = OVERRIDE_FILES
-            .iter()
-            .map(|f| dir.join(f))
-            .find(|p| p.is_file())
-        {
-            files.push(over);
-        }
-        files
-    } else {
-        options.files.clone()
-    };
     let directory = options.project_directory.clone().unwrap_or_else(|| {
-        files[0]
-            .parent()
+        options
+            .files
+            .first()
+            .and_then(|f| f.parent())
+            .filter(|p| !p.as_os_str().is_empty())
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
     });
     let mut vars = Variables::default();
     for (k, v) in &options.environment {
         vars.values.insert(k.clone(), v.clone());
+        vars.from_shell.insert(k.clone());
     }
     let env_files = if options.env_files.is_empty() {
         let default = directory.join(".env");
@@ -101,6 +79,44 @@ pub fn load(options: &Options) -> Result<Project, String> {
         let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
         read_env_file(&text, &mut vars, &file.display().to_string())?;
     }
+    // Compose's own settings, from the shell or .env, where the command line gives none.
+    let setting = |name: &str| vars.values.get(name).filter(|v| !v.is_empty()).cloned();
+    let files = if !options.files.is_empty() {
+        options.files.clone()
+    } else if let Some(list) = setting("COMPOSE_FILE") {
+        let separator = setting("COMPOSE_PATH_SEPARATOR").unwrap_or_else(|| ":".into());
+        list.split(separator.as_str())
+            .filter(|f| !f.is_empty())
+            .map(|f| directory.join(f))
+            .collect()
+    } else {
+        let main = DEFAULT_FILES
+            .iter()
+            .map(|f| directory.join(f))
+            .find(|p| p.is_file())
+            .ok_or_else(|| {
+                format!(
+                    "no compose file in {}: looked for {}",
+                    directory.display(),
+                    DEFAULT_FILES.join(", ")
+                )
+            })?;
+        let mut files = vec![main];
+        if let Some(over) = OVERRIDE_FILES
+            .iter()
+            .map(|f| directory.join(f))
+            .find(|p| p.is_file())
+        {
+            files.push(over);
+        }
+        files
+    };
+    let mut profiles = options.profiles.clone();
+    if profiles.is_empty()
+        && let Some(list) = setting("COMPOSE_PROFILES")
+    {
+        profiles = list.split(',').map(|p| p.trim().to_owned()).collect();
+    }
     let mut root: Option<Node> = None;
     for file in &files {
         let doc = read(file, &vars)?;
@@ -110,16 +126,23 @@ pub fn load(options: &Options) -> Result<Project, String> {
         });
     }
     let root = root.expect("at least one file");
-    let name = root
-        .get("name")
-        .and_then(Node::text)
-        .map(str::to_owned)
+    let name = setting("COMPOSE_PROJECT_NAME")
+        .or_else(|| root.get("name").and_then(Node::text).map(str::to_owned))
         .or_else(|| {
             std::fs::canonicalize(&directory)
                 .ok()
                 .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
         })
         .unwrap_or_else(|| "stack".into());
+    if let Some(services) = root.get("services")
+        && !matches!(services.value, Value::Map(_) | Value::Null)
+    {
+        return Err(format!(
+            "{}: `services` is {}, not a mapping of services",
+            services.pos,
+            services.kind()
+        ));
+    }
     let declared: Vec<(Node, Node)> = root
         .get("services")
         .map(|s| s.entries().to_vec())
@@ -128,7 +151,7 @@ pub fn load(options: &Options) -> Result<Project, String> {
     let mut skipped = Vec::new();
     for (key, service) in &declared {
         let resolved = extend(service, &declared, &directory, &vars, 0)?;
-        let profiles: Vec<String> = resolved
+        let profiles_of: Vec<String> = resolved
             .get("profiles")
             .map(|p| {
                 p.items()
@@ -138,8 +161,8 @@ pub fn load(options: &Options) -> Result<Project, String> {
                     .collect()
             })
             .unwrap_or_default();
-        if !profiles.is_empty() && !profiles.iter().any(|p| options.profiles.contains(p)) {
-            skipped.push((key.clone(), profiles.join(", ")));
+        if !profiles_of.is_empty() && !profiles_of.iter().any(|p| profiles.contains(p)) {
+            skipped.push((key.clone(), profiles_of.join(", ")));
         } else {
             services.push((key.clone(), resolved));
         }
@@ -151,6 +174,7 @@ pub fn load(options: &Options) -> Result<Project, String> {
         services,
         skipped,
         files,
+        variables: vars,
     })
 }
 
@@ -221,7 +245,31 @@ fn normalize(node: Node, key: &str) -> Node {
                     .collect(),
             )
         }
+        // `depends_on: [db]` is `depends_on: {db: {condition: service_started}}`, so a list in one
+        // file and a mapping in another merge.
+        Value::Seq(items) if key == "depends_on" => Value::Map(
+            items
+                .into_iter()
+                .map(|item| {
+                    let condition = Node::new(
+                        Value::Map(vec![(
+                            Node::new(Value::Scalar("condition".into(), false), item.pos.clone()),
+                            Node::new(
+                                Value::Scalar("service_started".into(), false),
+                                item.pos.clone(),
+                            ),
+                        )]),
+                        item.pos.clone(),
+                    );
+                    (item, condition)
+                })
+                .collect(),
+        ),
         Value::Seq(items) => Value::Seq(items.into_iter().map(|n| normalize(n, "")).collect()),
+        // One `env_file` is a list of one: a second file's list appends to it.
+        Value::Scalar(text, quoted) if key == "env_file" => {
+            Value::Seq(vec![Node::new(Value::Scalar(text, quoted), pos.clone())])
+        }
         Value::Map(entries) => Value::Map(
             entries
                 .into_iter()

@@ -101,12 +101,21 @@ impl Table {
         }
     }
 
+    /// Sets a key; a key set again keeps its place and takes the new value (a TOML table holds
+    /// a key once).
     pub fn set(&mut self, k: &str, v: Toml) {
-        self.entries.push((k.to_owned(), v, None));
+        self.put(k, v, None);
     }
 
     pub fn set_noted(&mut self, k: &str, v: Toml, note: impl Into<String>) {
-        self.entries.push((k.to_owned(), v, Some(note.into())));
+        self.put(k, v, Some(note.into()));
+    }
+
+    fn put(&mut self, k: &str, v: Toml, note: Option<String>) {
+        match self.entries.iter_mut().find(|(key, _, _)| key == k) {
+            Some(slot) => *slot = (k.to_owned(), v, note),
+            None => self.entries.push((k.to_owned(), v, note)),
+        }
     }
 
     pub fn comment(&mut self, text: impl Into<String>) {

@@ -113,6 +113,7 @@ impl Node {
 pub fn parse(file: &str, text: &str) -> Result<Node, String> {
     let file: Rc<str> = Rc::from(file);
     let mut builder = Builder {
+        budget: NODE_BUDGET,
         file: file.clone(),
         stack: Vec::new(),
         anchors: BTreeMap::new(),
@@ -140,6 +141,25 @@ pub fn parse(file: &str, text: &str) -> Result<Node, String> {
     Ok(apply_merge_keys(root))
 }
 
+/// How many nodes a Compose file may expand to.
+const NODE_BUDGET: usize = 2_000_000;
+
+/// A node's size in nodes, counted up to `limit`.
+fn size(node: &Node, limit: usize) -> usize {
+    let mut n = 1;
+    for child in node
+        .items()
+        .iter()
+        .chain(node.entries().iter().flat_map(|(k, v)| [k, v]))
+    {
+        if n > limit {
+            break;
+        }
+        n += size(child, limit - n);
+    }
+    n
+}
+
 enum Frame {
     Seq(Node, usize),
     /// A mapping, its anchor, and a key waiting for its value.
@@ -148,6 +168,9 @@ enum Frame {
 }
 
 struct Builder {
+    /// Nodes left to make: aliases copy their anchor, and nested aliases (a "billion laughs"
+    /// file) would otherwise grow without bound.
+    budget: usize,
     file: Rc<str>,
     stack: Vec<Frame>,
     anchors: BTreeMap<usize, Node>,
@@ -217,8 +240,20 @@ impl MarkedEventReceiver for Builder {
                 Some(Frame::Error(e)) => self.stack.push(Frame::Error(e)),
                 None => {}
             },
-            Event::Alias(id) => match self.anchors.get(&id).cloned() {
-                Some(mut node) => {
+            Event::Alias(id) => match self.anchors.get(&id) {
+                Some(anchor) if size(anchor, self.budget) > self.budget => {
+                    self.budget = 0;
+                    self.stack.insert(
+                        0,
+                        Frame::Error(format!(
+                            "{pos}: aliases expand to more than {NODE_BUDGET} values"
+                        )),
+                    );
+                    self.add(Node::new(Value::Null, pos), 0);
+                }
+                Some(anchor) => {
+                    let mut node = anchor.clone();
+                    self.budget -= size(&node, self.budget);
                     // The alias is where the value is used; keep the anchor's inner positions.
                     node.pos = pos;
                     self.add(node, 0);

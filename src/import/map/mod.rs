@@ -43,6 +43,9 @@ pub struct Imported {
     pub stack: String,
     /// Compose service -> what it became (`services.web`, `jobs.migrate`, `resources.db`).
     pub names: BTreeMap<String, String>,
+    /// The files read (never written over).
+    #[serde(skip)]
+    pub inputs: Vec<std::path::PathBuf>,
     pub warnings: Vec<Warning>,
     pub secrets: Vec<SecretNote>,
 }
@@ -78,6 +81,8 @@ pub struct Importer<'a> {
     pub dev: Vec<Table>,
     /// Comments for a service's table: (Compose service, text).
     pub notes: Vec<(String, String)>,
+    /// Credentials seen (what holds them, the value): no output may contain one.
+    pub sensitive: Vec<(String, String)>,
 }
 
 impl Importer<'_> {
@@ -148,6 +153,17 @@ pub fn dns_label(name: &str) -> String {
     if label.is_empty() { "x".into() } else { label }
 }
 
+/// `<base>-<suffix>` within a DNS label's 63 characters (the base shortened).
+#[must_use]
+pub fn suffixed(base: &str, suffix: &str) -> String {
+    let room = 63usize.saturating_sub(suffix.len() + 1);
+    let mut head: String = base.chars().take(room).collect();
+    while head.ends_with('-') {
+        head.pop();
+    }
+    format!("{head}-{suffix}")
+}
+
 /// Maps the project.
 #[must_use]
 pub fn import(project: &Project, spec_dir: &Path) -> Imported {
@@ -164,6 +180,7 @@ pub fn import(project: &Project, spec_dir: &Path) -> Imported {
         passwords: Vec::new(),
         dev: Vec::new(),
         notes: Vec::new(),
+        sensitive: sensitive_variables(project),
     };
     let mut taken = BTreeSet::new();
     for (key, _) in &project.services {
@@ -171,7 +188,7 @@ pub fn import(project: &Project, spec_dir: &Path) -> Imported {
         let mut name = dns_label(&compose);
         let mut n = 2;
         while !taken.insert(name.clone()) {
-            name = format!("{}-{n}", dns_label(&compose));
+            name = suffixed(&dns_label(&compose), &n.to_string());
             n += 1;
         }
         if name != compose {
@@ -196,7 +213,11 @@ pub fn import(project: &Project, spec_dir: &Path) -> Imported {
     top_level(&mut im);
     resource::passwords(&mut im);
 
-    let stack_name = dns_label(&project.name);
+    // Room for `-<env>` (the dev overlay's deployment name) within 63 characters.
+    let mut stack_name: String = dns_label(&project.name).chars().take(55).collect();
+    while stack_name.ends_with('-') {
+        stack_name.pop();
+    }
     let mut tables = vec![];
     let mut stack = Table::new("stack");
     stack.set("name", Toml::str(&stack_name));
@@ -223,6 +244,7 @@ pub fn import(project: &Project, spec_dir: &Path) -> Imported {
         let carried = sources.comments_above(&key.pos);
         let at = table.comments.len().min(1);
         table.comments.splice(at..at, carried);
+        scrub(&mut im, &mut table, &key.pos, &compose);
         list.push(table);
     }
     for volume in im.volumes.clone() {
@@ -233,6 +255,15 @@ pub fn import(project: &Project, spec_dir: &Path) -> Imported {
     tables.extend(services);
     tables.extend(jobs);
     tables.extend(resources);
+    for t in &mut im.dev {
+        t.comments.clear();
+    }
+    // Warnings never quote a credential either.
+    for w in &mut im.warnings {
+        for (_, value) in &im.sensitive {
+            w.message = w.message.replace(value.as_str(), "***");
+        }
+    }
     let mut text = header(project);
     for t in &tables {
         t.write(&mut text);
@@ -267,9 +298,128 @@ pub fn import(project: &Project, spec_dir: &Path) -> Imported {
         text,
         stack: stack_name,
         names,
+        inputs: project.files.clone(),
         warnings: im.warnings,
         secrets: im.secrets,
     }
+}
+
+/// The interpolation variables that hold credentials (by name): their values may appear anywhere
+/// a `${VAR}` put them (a command line, a health check).
+fn sensitive_variables(project: &Project) -> Vec<(String, String)> {
+    project
+        .variables
+        .values
+        .iter()
+        .filter(|(k, v)| v.len() >= 4 && env::is_credential(k, v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// Credentials on a command line: the value after (or in) a flag named for one
+/// (`--requirepass x`, `--password=x`, `-a x` of redis-cli), and words that are credentials by
+/// their form (a URL with a password or token).
+fn command_credentials(words: &[Toml]) -> Vec<String> {
+    let texts: Vec<&str> = words
+        .iter()
+        .filter_map(|w| match w {
+            Toml::Str(s) => Some(s.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (i, w) in texts.iter().enumerate() {
+        let flag = w.trim_start_matches('-').to_ascii_lowercase();
+        let named = w.starts_with('-')
+            && ["pass", "secret", "token", "key", "auth", "credential"]
+                .iter()
+                .any(|n| flag.split('=').next().unwrap_or_default().contains(n));
+        if named {
+            match flag.split_once('=') {
+                Some((_, v)) if !v.is_empty() => out.push(w[w.len() - v.len()..].to_owned()),
+                _ => out.extend(texts.get(i + 1).map(|v| (*v).to_owned())),
+            }
+        } else if env::is_credential("", w) {
+            out.push((*w).to_owned());
+        }
+        // A shell line: its words too.
+        if w.contains(' ')
+            && let Ok(inner) = values::shell_words(w)
+        {
+            let inner: Vec<Toml> = inner.into_iter().map(Toml::Str).collect();
+            out.extend(command_credentials(&inner));
+        }
+    }
+    out.retain(|v| v.len() >= 3);
+    out
+}
+
+fn contains_any(v: &Toml, values: &[(String, String)]) -> Option<String> {
+    match v {
+        Toml::Str(s) => values
+            .iter()
+            .find(|(_, x)| s.contains(x.as_str()))
+            .map(|(k, _)| k.clone()),
+        Toml::Array(items) => items.iter().find_map(|i| contains_any(i, values)),
+        Toml::Table(entries) => entries.iter().find_map(|(_, i)| contains_any(i, values)),
+        Toml::Int(_) | Toml::Bool(_) => None,
+    }
+}
+
+/// The last word on credentials: a value of the table holding one (from an interpolated
+/// credential variable, a credential flag on a command line, a health check's password) is not
+/// written, and said; comment lines holding one are dropped.
+fn scrub(im: &mut Importer, table: &mut Table, pos: &Pos, compose: &str) {
+    for (k, v, _) in &table.entries {
+        let words = match (k.as_str(), v) {
+            ("command", Toml::Array(items)) => items.clone(),
+            ("health", Toml::Table(h)) => h
+                .iter()
+                .filter_map(|(hk, hv)| match (hk.as_str(), hv) {
+                    ("exec", Toml::Array(items)) => Some(items.clone()),
+                    ("http", s @ Toml::Str(_)) => Some(vec![s.clone()]),
+                    _ => None,
+                })
+                .flatten()
+                .collect(),
+            _ => Vec::new(),
+        };
+        for found in command_credentials(&words) {
+            im.sensitive
+                .push((format!("a credential on its {k} line"), found));
+        }
+    }
+    let sensitive = im.sensitive.clone();
+    let mut dropped = Vec::new();
+    table.entries.retain_mut(|(k, v, _)| {
+        if let (true, Toml::Table(entries)) = (k == "env", &mut *v) {
+            entries.retain(|(ek, ev)| match contains_any(ev, &sensitive) {
+                Some(what) => {
+                    dropped.push((format!("environment.{ek}"), what));
+                    false
+                }
+                None => true,
+            });
+            return true;
+        }
+        match contains_any(v, &sensitive) {
+            Some(what) => {
+                dropped.push((k.clone(), what));
+                false
+            }
+            None => true,
+        }
+    });
+    for (k, what) in dropped {
+        im.warn(
+            pos,
+            format!("services.{compose}.{k}"),
+            format!("not carried over: it holds a credential ({what}); pass it to the container as a secret (`secrets`) and read it there"),
+        );
+    }
+    table
+        .comments
+        .retain(|c| !sensitive.iter().any(|(_, v)| c.contains(v.as_str())));
 }
 
 /// The Compose files' lines, read once each, for the comments the YAML parser does not keep.
@@ -292,7 +442,22 @@ impl SourceLines {
             .rev()
         {
             match line.trim_start().strip_prefix('#') {
-                Some(text) => out.push(text.trim().to_owned()),
+                // Prose only: commented-out configuration (`key: value`, `- item`) stays behind,
+                // and so does anything that may hold a credential.
+                Some(text) => {
+                    let text = text.trim();
+                    let lower = text.to_ascii_lowercase();
+                    let config = text.starts_with('-')
+                        || text
+                            .split_once(':')
+                            .is_some_and(|(k, _)| !k.is_empty() && !k.contains(' '));
+                    let risky = ["pass", "secret", "token", "key", "auth", "=", "://"]
+                        .iter()
+                        .any(|w| lower.contains(w));
+                    if !config && !risky {
+                        out.push(text.to_owned());
+                    }
+                }
                 None => break,
             }
         }
@@ -338,14 +503,11 @@ fn classify(im: &mut Importer) {
     }
     for (key, node) in &im.project.services {
         let compose = key.text().unwrap_or_default().to_owned();
-        let role = if let Some(kind) = resource::engine(node) {
-            kind
-        } else if completed.contains(&compose)
-            || (node.get("restart").and_then(Node::text) == Some("no")
-                && node.get("ports").is_none()
-                && node.get("healthcheck").is_none())
-        {
+        let role = if completed.contains(&compose) {
+            // Waited for until it completes: a job, whatever image it runs (a `psql` seed too).
             Role::Job
+        } else if let Some(kind) = resource::engine(node) {
+            kind
         } else {
             Role::Service
         };

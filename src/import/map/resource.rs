@@ -16,6 +16,11 @@ pub fn engine(service: &Node) -> Option<Role> {
     }
     let image = service.get("image").and_then(Node::text)?;
     let (last, repo, tag) = image_parts(image);
+    // Bitnami's and Confluent's images read other variables, keep data elsewhere and version
+    // otherwise: they stay services.
+    if repo.starts_with("bitnami/") || repo.starts_with("confluentinc/") {
+        return None;
+    }
     let kind = match last.as_str() {
         "postgres" | "postgresql" | "postgis" | "timescaledb" | "timescaledb-ha" => {
             ResourceKind::Postgres
@@ -25,10 +30,9 @@ pub fn engine(service: &Node) -> Option<Role> {
         "mongo" | "mongodb" | "mongodb-community-server" => ResourceKind::Mongodb,
         "redis" | "valkey" | "redis-stack-server" => ResourceKind::Redis,
         "rabbitmq" => ResourceKind::Rabbitmq,
-        "kafka" | "cp-kafka" => ResourceKind::Kafka,
+        "kafka" => ResourceKind::Kafka,
         _ => return None,
     };
-    let _ = repo;
     Some(Role::Resource(kind, tag_version(&tag)))
 }
 
@@ -79,7 +83,12 @@ pub fn map(
     for (k, v) in node.entries() {
         let key = k.text().unwrap_or_default();
         match key {
-            "image" | "container_name" | "restart" | "hostname" => {}
+            "image" | "restart" => {}
+            "container_name" | "hostname" => im.warn(
+                &k.pos,
+                here(key),
+                format!("not kept: the resource is reached as `{name}` (references to the old name in the imported services were rewritten)"),
+            ),
             "environment" => {
                 for (var, value) in v.entries() {
                     let var_name = var.text().unwrap_or_default();
@@ -143,6 +152,22 @@ pub fn map(
                 here(key),
                 format!("not carried over: no equivalent for a {kind} resource"),
             ),
+        }
+    }
+    // The official postgres image's user and database default to `postgres`: the services were
+    // written for those, so they stay (stackc's own defaults differ).
+    if kind == ResourceKind::Postgres {
+        let has = |t: &Table, k: &str| t.entries.iter().any(|(key, _, _)| key == k);
+        if !has(&t, "username") {
+            t.set("username", Toml::str("postgres"));
+        }
+        if !has(&t, "database") {
+            let user = t
+                .entries
+                .iter()
+                .find(|(k, _, _)| k == "username")
+                .map_or_else(|| Toml::str("postgres"), |(_, v, _)| v.clone());
+            t.set("database", user);
         }
     }
     t

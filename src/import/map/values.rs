@@ -218,7 +218,7 @@ pub fn shell_words(text: &str) -> Result<Vec<String>, String> {
                     match chars.next() {
                         Some('\'') => break,
                         Some(c) => word.push(c),
-                        None => return Err(format!("an unclosed ' in `{text}`")),
+                        None => return Err("an unclosed `'`".to_owned()),
                     }
                 }
             }
@@ -233,10 +233,10 @@ pub fn shell_words(text: &str) -> Result<Vec<String>, String> {
                                 word.push('\\');
                                 word.push(c);
                             }
-                            None => return Err(format!("an unclosed \" in `{text}`")),
+                            None => return Err("an unclosed `\"`".to_owned()),
                         },
                         Some(c) => word.push(c),
-                        None => return Err(format!("an unclosed \" in `{text}`")),
+                        None => return Err("an unclosed `\"`".to_owned()),
                     }
                 }
             }

@@ -9,18 +9,40 @@ use super::{Importer, Role};
 use crate::import::toml_out::{Table, Toml, path};
 use crate::import::yaml::Node;
 
-/// The first container port a service publishes or exposes.
+/// The service's main port: the one its health check probes, else the first it publishes or
+/// exposes.
 #[must_use]
 pub fn main_port(node: &Node) -> Option<u16> {
-    node.get("ports")
-        .and_then(|p| p.items().iter().find_map(|p| port(p).ok()))
+    let ports: Vec<u16> = ["ports", "expose"]
+        .iter()
+        .filter_map(|k| node.get(k))
+        .flat_map(|p| p.items().iter().filter_map(|p| port(p).ok()))
+        .filter(|p| p.protocol == "tcp")
         .map(|p| p.container)
-        .or_else(|| {
-            node.get("expose")
-                .and_then(|e| e.items().first())
-                .and_then(|e| port(e).ok())
-                .map(|p| p.container)
+        .collect();
+    let probe = node
+        .get("healthcheck")
+        .and_then(|h| h.get("test"))
+        .map(|t| match t.text() {
+            Some(line) => line.to_owned(),
+            None => t
+                .items()
+                .iter()
+                .filter_map(Node::text)
+                .collect::<Vec<_>>()
+                .join(" "),
         })
+        .unwrap_or_default();
+    ports
+        .iter()
+        .copied()
+        .find(|p| {
+            let p = p.to_string();
+            probe.contains(&format!(":{p}/"))
+                || probe.ends_with(&format!(":{p}"))
+                || probe.contains(&format!(" {p}"))
+        })
+        .or_else(|| ports.first().copied())
 }
 
 /// Keys with no stackc equivalent, and why (the rest have their own message).
@@ -63,7 +85,7 @@ pub fn map(im: &mut Importer, compose: &str, node: &Node, job: bool) -> Table {
     let mut t = Table::new(path(&[kind, &name]));
     t.comment(format!("Compose service `{compose}`"));
     if job {
-        t.comment("a job: it runs to completion (waited for by others, or `restart: \"no\"`)");
+        t.comment("a job: others wait for it to complete");
     }
     let mut env: Vec<(String, Toml)> = Vec::new();
     let mut secrets: Vec<String> = Vec::new();
@@ -86,6 +108,7 @@ pub fn map(im: &mut Importer, compose: &str, node: &Node, job: bool) -> Table {
             }
             "build" => build(im, &mut t, compose, v),
             "command" => match words(v) {
+                Ok(w) if w.is_empty() => {}
                 Ok(w) => command = Some(w),
                 Err(why) => im.warn(&v.pos, here(key), why),
             },
@@ -107,11 +130,13 @@ pub fn map(im: &mut Importer, compose: &str, node: &Node, job: bool) -> Table {
             "volumes" => mounts(im, compose, &name, v, &mut volumes, &mut dev_volumes),
             "deploy" => deploy(im, &mut t, compose, v, job),
             "mem_limit" => match v.text().and_then(size) {
+                // 0 is Compose's "no limit".
+                Some(s) if s.starts_with('0') => {}
                 Some(s) => t.set("memory", Toml::str(s)),
                 None => im.warn(&v.pos, here(key), "not a size"),
             },
             "cpus" => {
-                if let Some(c) = v.text() {
+                if let Some(c) = v.text().filter(|c| c.parse::<f64>().is_ok_and(|n| n > 0.0)) {
                     t.set("cpu", Toml::str(c));
                 }
             }
@@ -290,9 +315,11 @@ fn build(im: &mut Importer, t: &mut Table, compose: &str, v: &Node) {
 
 /// A path of the Compose project as the spec writes it: relative to the spec's folder.
 fn relative(im: &Importer, source: &str) -> String {
-    let source = source
-        .strip_prefix("~/")
-        .map_or_else(|| source.to_owned(), ToOwned::to_owned);
+    // `~` is the home folder of whoever runs Compose.
+    let source = match (source.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => Path::new(&home).join(rest).to_string_lossy().into_owned(),
+        _ => source.to_owned(),
+    };
     let absolute = if Path::new(&source).is_absolute() {
         Path::new(&source).to_path_buf()
     } else {
@@ -372,7 +399,19 @@ fn ports(
         if let Some(ip) = &spec.host_ip {
             im.warn(&p.pos, &here, format!("the host address {ip} is not kept: stackc publishes on every address of the host (Compose)"));
         }
-        // A range is its ports one by one (each a named port of its own).
+        // A range is its ports one by one (each a named port of its own); a wide one is not a
+        // set of services' ports stackc can give names to.
+        if spec.range > 100 {
+            im.warn(
+                &p.pos,
+                &here,
+                format!(
+                    "a range of {} ports: not carried over (name the ports the service serves)",
+                    spec.range
+                ),
+            );
+            continue;
+        }
         for i in 0..spec.range {
             let container = spec.container + i;
             let publish = spec.published.map(|h| i64::from(h) + i64::from(i));
@@ -734,6 +773,11 @@ fn user(im: &mut Importer, t: &mut Table, compose: &str, v: &Node) {
         .split_once(':')
         .map_or((text, None), |(u, g)| (u, Some(g)));
     match uid.parse::<i64>() {
+        Ok(0) => im.warn(
+            &v.pos,
+            format!("services.{compose}.user"),
+            "root is not kept: stackc runs every container as a non-root user (an image that needs root to start needs changing)",
+        ),
         Ok(n) => {
             t.set("user", Toml::Int(n));
             if group.is_some() {
