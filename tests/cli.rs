@@ -619,17 +619,7 @@ fn each_target_refuses_tls_it_cannot_serve() {
         .unwrap();
         path.to_string_lossy().into_owned()
     };
-    let build = |spec: &str, target: &str| {
-        let out = dir.path().join(format!("out-{target}"));
-        stackc(&[
-            "build",
-            spec,
-            "--target",
-            target,
-            "-o",
-            out.to_str().unwrap(),
-        ])
-    };
+    let build = |spec: &str, target: &str| build_target_into(dir.path(), spec, target);
     let refused = |tls: &str, target: &str, message: &str| {
         let out = build(&spec(tls), target);
         let err = text(&out.stderr);
@@ -702,17 +692,7 @@ fn hosts_a_target_cannot_route_are_refused() {
         "{}",
         text(&out.stderr)
     );
-    let build = |spec: &str, target: &str| {
-        let out = dir.path().join(format!("out-{target}"));
-        stackc(&[
-            "build",
-            spec,
-            "--target",
-            target,
-            "-o",
-            out.to_str().unwrap(),
-        ])
-    };
+    let build = |spec: &str, target: &str| build_target_into(dir.path(), spec, target);
     let single = spec("[\"intranet\", \"shop.xn--p1ai\"]", "");
     let out = build(&single, "ecs");
     let err = text(&out.stderr);
@@ -735,4 +715,17 @@ fn hosts_a_target_cannot_route_are_refused() {
         Some(0),
         "17 hosts: six rules a route"
     );
+}
+
+/// `stackc build SPEC --target TARGET -o DIR/out-TARGET`.
+fn build_target_into(dir: &std::path::Path, spec: &str, target: &str) -> std::process::Output {
+    let out = dir.join(format!("out-{target}"));
+    stackc(&[
+        "build",
+        spec,
+        "--target",
+        target,
+        "-o",
+        out.to_str().unwrap(),
+    ])
 }

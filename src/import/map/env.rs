@@ -252,6 +252,26 @@ fn reference(im: &Importer, name: &str, text: &str) -> Option<(String, String)> 
             format!("a {scheme} URL to `{compose}`"),
         ));
     }
+    if let Some(found) = service_url(im, scheme, host, written_port, &rest[authority_end..]) {
+        return Some(found);
+    }
+    // A service renamed on import (`events_db` -> `events-db`) is reached by its new name.
+    let new = renamed(im, host)?;
+    let at = text.find("://").map_or(0, |i| i + 3);
+    Some((
+        format!("{}{}{}", &text[..at], new, &text[at + host.len()..]).replace("${", "$${"),
+        format!("`{host}` is named `{new}` now"),
+    ))
+}
+
+/// `http://<service>:<main port><tail>`: `${services.<s>.url}<tail>`.
+fn service_url(
+    im: &Importer,
+    scheme: &str,
+    host: &str,
+    written_port: Option<u16>,
+    tail: &str,
+) -> Option<(String, String)> {
     if scheme != "http" {
         return None;
     }
@@ -268,10 +288,18 @@ fn reference(im: &Importer, name: &str, text: &str) -> Option<(String, String)> 
         format!(
             "${{services.{}.url}}{}",
             im.name_of(service.text().unwrap_or_default()),
-            rest[authority_end..].replace("${", "$${")
+            tail.replace("${", "$${")
         ),
         format!("the URL of `{host}`"),
     ))
+}
+
+/// The new name of a service the import renamed.
+fn renamed(im: &Importer, host: &str) -> Option<String> {
+    im.roles
+        .contains_key(host)
+        .then(|| im.name_of(host))
+        .filter(|new| new != host)
 }
 
 fn resource_port(im: &Importer, compose: &str) -> Option<u16> {

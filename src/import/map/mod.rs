@@ -525,11 +525,12 @@ fn top_level(im: &mut Importer) {
             "version" => im.warn(&k.pos, key, "obsolete in the Compose specification; ignored"),
             "volumes" => {
                 for (vk, vv) in v.entries() {
+                    // `name` too: a volume named outside the project (`external`, or one another
+                    // tool expects) is not what stackc's volume is called.
                     let options: Vec<&str> = vv
                         .entries()
                         .iter()
                         .filter_map(|(o, _)| o.text())
-                        .filter(|o| *o != "name")
                         .collect();
                     if !options.is_empty() {
                         im.warn(

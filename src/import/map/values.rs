@@ -38,7 +38,8 @@ pub fn port(node: &Node) -> Result<PortSpec, String> {
             None => (None, rest),
         };
         let (container, range) = port_range(container)?;
-        let published = match published.filter(|p| !p.is_empty()) {
+        // An empty or `0` host port is one Docker picks: nothing to publish on a fixed port.
+        let published = match published.filter(|p| !p.is_empty() && *p != "0") {
             Some(p) => Some(port_range(p)?.0),
             None => None,
         };
@@ -55,7 +56,11 @@ pub fn port(node: &Node) -> Result<PortSpec, String> {
         .and_then(Node::text)
         .ok_or("a port without `target`")?;
     let (container, range) = port_range(target)?;
-    let published = match node.get("published").and_then(Node::text) {
+    let published = match node
+        .get("published")
+        .and_then(Node::text)
+        .filter(|p| *p != "0")
+    {
         Some(p) => Some(port_range(p)?.0),
         None => None,
     };

@@ -102,7 +102,24 @@ pub fn map(im: &mut Importer, compose: &str, node: &Node, job: bool) -> Table {
                 "not used: the service is built (stackc names the image it builds)",
             ),
             "image" => {
-                if let Some(image) = v.text() {
+                // The image another service builds (`image: app:local` beside its `build`):
+                // built the same way here, since stackc names what it builds itself.
+                let builder = im.project.services.iter().find(|(other, n)| {
+                    other.text() != Some(compose)
+                        && n.get("build").is_some()
+                        && n.get("image").and_then(Node::text) == v.text()
+                });
+                if let Some((other, n)) = builder {
+                    let other = other.text().unwrap_or_default().to_owned();
+                    if let Some(b) = n.get("build") {
+                        build(im, &mut t, compose, b);
+                    }
+                    im.warn(
+                        &v.pos,
+                        here(key),
+                        format!("the image `{other}` builds: built from the same folder here (stackc names the images it builds)"),
+                    );
+                } else if let Some(image) = v.text() {
                     t.set("image", Toml::str(image));
                 }
             }
@@ -231,6 +248,16 @@ fn env_files(
         v.items().iter().collect()
     };
     for entry in entries {
+        for (ok, _) in entry.entries() {
+            let opt = ok.text().unwrap_or_default();
+            if !matches!(opt, "path" | "required") {
+                im.warn(
+                    &ok.pos,
+                    format!("services.{compose}.env_file.{opt}"),
+                    "not carried over: the file is read as a .env file",
+                );
+            }
+        }
         let (file, required) = match entry.text() {
             Some(f) => (f.to_owned(), true),
             None => (
@@ -377,6 +404,16 @@ fn ports(
     let here = format!("services.{compose}.{key}");
     let mut extra: Vec<Toml> = Vec::new();
     for p in v.items() {
+        for (ok, _) in p.entries() {
+            let opt = ok.text().unwrap_or_default();
+            if !matches!(opt, "target" | "published" | "host_ip" | "protocol") {
+                im.warn(
+                    &ok.pos,
+                    format!("{here}.{opt}"),
+                    "not carried over: no stackc equivalent",
+                );
+            }
+        }
         let spec = match port(p) {
             Ok(s) => s,
             Err(why) => {
@@ -421,11 +458,16 @@ fn ports(
                     t.set("publish", Toml::Int(h));
                 }
             } else if Some(container) == main {
-                im.warn(
-                    &p.pos,
-                    &here,
-                    "the main port published twice: only the first is carried over",
-                );
+                let published = t.entries.iter().any(|(k, _, _)| k == "publish");
+                match publish {
+                    Some(h) if !published => t.set("publish", Toml::Int(h)),
+                    None => {}
+                    Some(_) => im.warn(
+                        &p.pos,
+                        &here,
+                        "the main port published twice: only the first host port is carried over",
+                    ),
+                }
             } else if !extra
                 .iter()
                 .any(|e| matches!(e, Toml::Table(x) if x[1].1 == Toml::Int(i64::from(container))))
@@ -653,6 +695,16 @@ fn mounts(
 ) {
     let here = format!("services.{compose}.volumes");
     for m in v.items() {
+        for (ok, _) in m.entries() {
+            let opt = ok.text().unwrap_or_default();
+            if !matches!(opt, "type" | "source" | "target" | "read_only") {
+                im.warn(
+                    &ok.pos,
+                    format!("{here}.{opt}"),
+                    "not carried over: no stackc equivalent",
+                );
+            }
+        }
         let parsed = match mount(m) {
             Ok(p) => p,
             Err(why) => {
