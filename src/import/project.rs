@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::interpolate::{Variables, interpolate, read_env_file};
-use super::yaml::{Node, Pos, Value, parse};
+use super::yaml::{Node, Pos, Value, parse_with_tags};
 
 /// Compose's default file names, in its order of preference, and their overrides.
 const DEFAULT_FILES: [&str; 4] = [
@@ -44,6 +44,8 @@ pub struct Project {
     pub files: Vec<PathBuf>,
     /// The interpolation variables (shell, then .env): what a bare `environment: [VAR]` reads.
     pub variables: Variables,
+    /// Application tags in the files (`!reset`, `!override`): not applied, reported.
+    pub tags: Vec<(Pos, String)>,
 }
 
 /// Loads the project.
@@ -118,8 +120,9 @@ pub fn load(options: &Options) -> Result<Project, String> {
         profiles = list.split(',').map(|p| p.trim().to_owned()).collect();
     }
     let mut root: Option<Node> = None;
+    let mut tags = Vec::new();
     for file in &files {
-        let doc = read(file, &vars)?;
+        let doc = read(file, &vars, &mut tags)?;
         root = Some(match root {
             None => doc,
             Some(base) => merge(base, doc, ""),
@@ -175,12 +178,14 @@ pub fn load(options: &Options) -> Result<Project, String> {
         skipped,
         files,
         variables: vars,
+        tags,
     })
 }
 
-fn read(file: &Path, vars: &Variables) -> Result<Node, String> {
+fn read(file: &Path, vars: &Variables, tags: &mut Vec<(Pos, String)>) -> Result<Node, String> {
     let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
-    let doc = parse(&file.display().to_string(), &text)?;
+    let (doc, found) = parse_with_tags(&file.display().to_string(), &text)?;
+    tags.extend(found);
     let doc = substitute(doc, vars)?;
     Ok(normalize(doc, ""))
 }
@@ -376,7 +381,7 @@ fn extend(
             })?,
         Some(file) => {
             let path = directory.join(file);
-            let other = read(&path, vars)?;
+            let other = read(&path, vars, &mut Vec::new())?;
             other
                 .get("services")
                 .and_then(|s| s.get(&name))
@@ -418,7 +423,7 @@ mod tests {
     use super::*;
 
     fn doc(text: &str) -> Node {
-        normalize(parse("c.yml", text).unwrap(), "")
+        normalize(crate::import::yaml::parse("c.yml", text).unwrap(), "")
     }
 
     #[test]

@@ -111,6 +111,15 @@ impl Node {
 /// # Errors
 /// The parser's message, with the position.
 pub fn parse(file: &str, text: &str) -> Result<Node, String> {
+    parse_with_tags(file, text).map(|(node, _)| node)
+}
+
+/// Parses one YAML document, with the application tags written in it (`!reset`, `!override`,
+/// anything but YAML's own `!!` ones) and where: the import reports what it does not apply.
+///
+/// # Errors
+/// The parser's message, with the position.
+pub fn parse_with_tags(file: &str, text: &str) -> Result<(Node, Vec<(Pos, String)>), String> {
     let file: Rc<str> = Rc::from(file);
     let mut builder = Builder {
         budget: NODE_BUDGET,
@@ -118,6 +127,7 @@ pub fn parse(file: &str, text: &str) -> Result<Node, String> {
         stack: Vec::new(),
         anchors: BTreeMap::new(),
         root: None,
+        tags: Vec::new(),
     };
     Parser::new_from_str(text)
         .load(&mut builder, false)
@@ -138,7 +148,7 @@ pub fn parse(file: &str, text: &str) -> Result<Node, String> {
             },
         )
     });
-    Ok(apply_merge_keys(root))
+    Ok((apply_merge_keys(root), builder.tags))
 }
 
 /// How many nodes a Compose file may expand to.
@@ -175,6 +185,7 @@ struct Builder {
     stack: Vec<Frame>,
     anchors: BTreeMap<usize, Node>,
     root: Option<Node>,
+    tags: Vec<(Pos, String)>,
 }
 
 impl Builder {
@@ -214,6 +225,15 @@ impl Builder {
 impl MarkedEventReceiver for Builder {
     fn on_event(&mut self, event: Event, mark: Marker) {
         let pos = self.pos(mark);
+        if let Event::Scalar(_, _, _, Some(tag))
+        | Event::SequenceStart(_, Some(tag))
+        | Event::MappingStart(_, Some(tag)) = &event
+            && tag.handle != "!!"
+            && tag.handle != "tag:yaml.org,2002:"
+        {
+            self.tags
+                .push((pos.clone(), format!("{}{}", tag.handle, tag.suffix)));
+        }
         match event {
             Event::Scalar(text, style, anchor, _) => {
                 let quoted = style != TScalarStyle::Plain;

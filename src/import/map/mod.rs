@@ -517,6 +517,13 @@ fn classify(im: &mut Importer) {
 
 /// Top-level keys other than services: mapped where stackc has them, reported otherwise.
 fn top_level(im: &mut Importer) {
+    for (pos, tag) in im.project.tags.clone() {
+        im.warn(
+            &pos,
+            tag.clone(),
+            format!("`{tag}` is not applied: the value is read as written and merged as usual (check the result where it matters)"),
+        );
+    }
     let entries = im.project.root.entries().to_vec();
     for (k, v) in &entries {
         let key = k.text().unwrap_or_default();
