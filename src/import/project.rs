@@ -394,9 +394,11 @@ fn extend(
                 })?
         }
     };
-    let base = if file.is_some() {
-        // A service extended from another file extends within that file; one level is read.
-        base
+    let base = if let Some(file) = &file {
+        // A service extended from another file extends within that file; one level is read. Its
+        // relative paths are that file's folder's: rebased onto the project's.
+        let folder = Path::new(file).parent().unwrap_or_else(|| Path::new(""));
+        rebase(base, folder)
     } else {
         extend(&base, declared, directory, vars, depth + 1)?
     };
@@ -407,6 +409,75 @@ fn extend(
     let mut merged = merge(base, own, "");
     merged.pos = service.pos.clone();
     Ok(merged)
+}
+
+/// A service's relative paths (`build` context, `env_file`, bind-mount sources) read from
+/// `folder` (relative to the project directory).
+fn rebase(mut service: Node, folder: &Path) -> Node {
+    if folder.as_os_str().is_empty() {
+        return service;
+    }
+    let moved = |text: &str| -> Option<String> {
+        (text.starts_with('.')
+            || !(text.starts_with('/') || text.starts_with('~') || text.contains("://")))
+        .then(|| folder.join(text).to_string_lossy().into_owned())
+    };
+    let Value::Map(entries) = &mut service.value else {
+        return service;
+    };
+    for (k, v) in entries.iter_mut() {
+        match k.text().unwrap_or_default() {
+            "build" => {
+                if let Value::Scalar(text, _) = &mut v.value {
+                    if let Some(m) = moved(text) {
+                        *text = m;
+                    }
+                } else if let Value::Map(b) = &mut v.value {
+                    for (bk, bv) in b.iter_mut() {
+                        if bk.text() == Some("context")
+                            && let Value::Scalar(text, _) = &mut bv.value
+                            && let Some(m) = moved(text)
+                        {
+                            *text = m;
+                        }
+                    }
+                }
+            }
+            "env_file" => {
+                for item in match &mut v.value {
+                    Value::Seq(items) => items.iter_mut().collect::<Vec<_>>(),
+                    _ => Vec::new(),
+                } {
+                    if let Value::Scalar(text, _) = &mut item.value
+                        && let Some(m) = moved(text)
+                    {
+                        *text = m;
+                    }
+                }
+            }
+            "volumes" => {
+                if let Value::Seq(items) = &mut v.value {
+                    for item in items {
+                        if let Value::Scalar(text, _) = &mut item.value
+                            && text.starts_with('.')
+                            && let Some((source, rest)) = text.split_once(':')
+                        {
+                            // Still written as a path (`./…`, `../…`), or it would read as a volume name.
+                            let joined = folder.join(source).to_string_lossy().into_owned();
+                            let path = if joined.starts_with('.') || joined.starts_with('/') {
+                                joined
+                            } else {
+                                format!("./{joined}")
+                            };
+                            *text = format!("{path}:{rest}");
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    service
 }
 
 /// Where a key of the merged document was written, for reports.
@@ -424,6 +495,21 @@ mod tests {
 
     fn doc(text: &str) -> Node {
         normalize(crate::import::yaml::parse("c.yml", text).unwrap(), "")
+    }
+
+    #[test]
+    fn a_service_extended_from_another_folder_keeps_its_paths() {
+        let base =
+            doc("build: .\nenv_file: [app.env]\nvolumes: [\"./data:/data\", \"named:/x\"]\n");
+        let moved = rebase(base, Path::new("sub"));
+        assert_eq!(moved.get("build").unwrap().text(), Some("sub/."));
+        assert_eq!(
+            moved.get("env_file").unwrap().items()[0].text(),
+            Some("sub/app.env")
+        );
+        let volumes = moved.get("volumes").unwrap().items();
+        assert_eq!(volumes[0].text(), Some("./sub/./data:/data"));
+        assert_eq!(volumes[1].text(), Some("named:/x"));
     }
 
     #[test]
