@@ -560,7 +560,9 @@ fn load_balancer(plan: &mut Plan, desired: &Desired, live: &Live) {
     if let Some(region) = names.get("region") {
         for cert in json::list_of(&doc["listener"], "Certificates") {
             let arn = cert["CertificateArn"].as_str().unwrap_or_default();
-            if let Some(theirs) = arn.split(':').nth(3).filter(|r| *r != region) {
+            if let Some(theirs) =
+                crate::model::resolve::checks::acm_certificate_region(arn).filter(|r| *r != region)
+            {
                 plan.problems.push(format!(
                     "listener: the ACM certificate {arn} is in {theirs}, the deployment in {region}: a load balancer serves certificates of its own region only"
                 ));

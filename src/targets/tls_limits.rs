@@ -131,7 +131,7 @@ pub fn ecs(compiled: &Compiled) -> Vec<Diagnostic> {
         .as_ref()
         .and_then(|e| e.region.as_deref());
     if let (Some(arn), Some(region)) = (&tls.certificate_arn, region)
-        && let Some(theirs) = arn.split(':').nth(3)
+        && let Some(theirs) = crate::model::resolve::checks::acm_certificate_region(arn)
         && theirs != region
     {
         out.push(

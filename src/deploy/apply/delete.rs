@@ -217,7 +217,7 @@ impl Run<'_> {
 
     /// Deletes listener rules and the redirect listener, before anything is created: a freed
     /// priority or port may be taken again.
-    pub(super) async fn delete_rules(&self, rules: &[&Change]) -> Result<()> {
+    pub(super) async fn delete_early(&self, rules: &[&Change]) -> Result<()> {
         for c in rules {
             self.say(&format!("delete {} ...", c.resource));
             let listener = match c.step {

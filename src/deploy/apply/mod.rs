@@ -89,7 +89,7 @@ pub async fn execute(
             )
         })
         .collect();
-    run.delete_rules(&early).await?;
+    run.delete_early(&early).await?;
     for phase in 0..6 {
         let steps: Vec<&Change> = changes
             .iter()

@@ -248,16 +248,13 @@ fn env_files(
         v.items().iter().collect()
     };
     for entry in entries {
-        for (ok, _) in entry.entries() {
-            let opt = ok.text().unwrap_or_default();
-            if !matches!(opt, "path" | "required") {
-                im.warn(
-                    &ok.pos,
-                    format!("services.{compose}.env_file.{opt}"),
-                    "not carried over: the file is read as a .env file",
-                );
-            }
-        }
+        unmapped_options(
+            im,
+            entry,
+            &["path", "required"],
+            &format!("services.{compose}.env_file"),
+            "not carried over: the file is read as a .env file",
+        );
         let (file, required) = match entry.text() {
             Some(f) => (f.to_owned(), true),
             None => (
@@ -404,16 +401,13 @@ fn ports(
     let here = format!("services.{compose}.{key}");
     let mut extra: Vec<Toml> = Vec::new();
     for p in v.items() {
-        for (ok, _) in p.entries() {
-            let opt = ok.text().unwrap_or_default();
-            if !matches!(opt, "target" | "published" | "host_ip" | "protocol") {
-                im.warn(
-                    &ok.pos,
-                    format!("{here}.{opt}"),
-                    "not carried over: no stackc equivalent",
-                );
-            }
-        }
+        unmapped_options(
+            im,
+            p,
+            &["target", "published", "host_ip", "protocol"],
+            &here,
+            "not carried over: no stackc equivalent",
+        );
         let spec = match port(p) {
             Ok(s) => s,
             Err(why) => {
@@ -553,16 +547,13 @@ fn depends_on(im: &mut Importer, t: &mut Table, compose: &str, v: &Node) {
             (_, c) => c,
         };
         if let Some(o) = options {
-            for (ok, _) in o.entries() {
-                let opt = ok.text().unwrap_or_default();
-                if opt != "condition" {
-                    im.warn(
-                        &ok.pos,
-                        format!("{here}.{dep_name}.{opt}"),
-                        "not carried over: stackc always waits for its dependencies",
-                    );
-                }
-            }
+            unmapped_options(
+                im,
+                o,
+                &["condition"],
+                &format!("{here}.{dep_name}"),
+                "not carried over: stackc always waits for its dependencies",
+            );
         }
         table.push((im.name_of(dep_name), Toml::str(stackc)));
     }
@@ -695,16 +686,13 @@ fn mounts(
 ) {
     let here = format!("services.{compose}.volumes");
     for m in v.items() {
-        for (ok, _) in m.entries() {
-            let opt = ok.text().unwrap_or_default();
-            if !matches!(opt, "type" | "source" | "target" | "read_only") {
-                im.warn(
-                    &ok.pos,
-                    format!("{here}.{opt}"),
-                    "not carried over: no stackc equivalent",
-                );
-            }
-        }
+        unmapped_options(
+            im,
+            m,
+            &["type", "source", "target", "read_only"],
+            &here,
+            "not carried over: no stackc equivalent",
+        );
         let parsed = match mount(m) {
             Ok(p) => p,
             Err(why) => {
@@ -837,5 +825,15 @@ fn user(im: &mut Importer, t: &mut Table, compose: &str, v: &Node) {
             }
         }
         Err(_) => im.warn(&v.pos, format!("services.{compose}.user"), format!("`{text}` is a name: stackc takes a numeric uid (look it up in the image's /etc/passwd)")),
+    }
+}
+
+/// Reports each key of a long-syntax entry that is not one of `mapped`, at `here.<key>`.
+fn unmapped_options(im: &mut Importer, entry: &Node, mapped: &[&str], here: &str, why: &str) {
+    for (k, _) in entry.entries() {
+        let key = k.text().unwrap_or_default();
+        if !mapped.contains(&key) {
+            im.warn(&k.pos, format!("{here}.{key}"), why);
+        }
     }
 }

@@ -145,6 +145,13 @@ pub fn host_name(host: &str) -> Result<(), String> {
     }
 }
 
+/// The region of an ACM certificate ARN (its fourth field): a load balancer serves certificates of
+/// its own region only.
+#[must_use]
+pub fn acm_certificate_region(arn: &str) -> Option<&str> {
+    arn.split(':').nth(3)
+}
+
 /// An ACM certificate ARN: `arn:<partition>:acm:<region>:<12-digit account>:certificate/<id>`.
 #[must_use]
 pub fn acm_certificate_arn(arn: &str) -> bool {
